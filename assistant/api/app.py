@@ -1,0 +1,61 @@
+"""The FastAPI app factory. Kept thin: it wires settings, stores, readiness and routers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from assistant import __version__
+from assistant.api import health
+from assistant.api.middleware import RequestIdMiddleware
+from assistant.api.readiness import Readiness
+from assistant.config import Settings, check_runtime, get_settings
+from assistant.logging import get_logger
+from assistant.model_assets import assets_status
+from assistant.store import Database
+from assistant.store.sessions import SessionStore
+
+log = get_logger("lobby.app")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; `settings` defaults to the environment's (tests pass their own)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        check_runtime(settings)
+        db = Database(settings.effective_database_url)
+        await run_in_threadpool(db.upgrade)
+        app.state.db = db
+        app.state.sessions = SessionStore(db)
+        app.state.readiness.register("store", lambda: run_in_threadpool(db.ping))
+        app.state.readiness.register("models", lambda: _models_check(settings))
+        log.info("started", version=__version__, database=db.engine.dialect.name, env=settings.env)
+        try:
+            yield
+        finally:
+            db.dispose()
+            log.info("stopped")
+
+    app = FastAPI(
+        title="Lobby",
+        version=__version__,
+        description="Digital-human service assistant for bank branches.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.readiness = Readiness()
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(health.router)
+    return app
+
+
+async def _models_check(settings: Settings) -> dict[str, Any]:
+    models = await asyncio.to_thread(assets_status, settings.effective_models_dir)
+    return {"ok": all(m["ok"] for m in models), "models": models}

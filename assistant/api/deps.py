@@ -1,0 +1,31 @@
+"""FastAPI dependencies as Annotated aliases, read from the app's state (set by the lifespan)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from assistant.config import Settings
+from assistant.store import Database
+from assistant.store.sessions import SessionStore
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _sessions(request: Request) -> SessionStore:
+    store: SessionStore = request.app.state.sessions
+    return store
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+DatabaseDep = Annotated[Database, Depends(_database)]
+SessionStoreDep = Annotated[SessionStore, Depends(_sessions)]

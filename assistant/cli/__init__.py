@@ -1,0 +1,24 @@
+"""The `lobby` command line. Each area lives in its own module and is registered here."""
+
+from __future__ import annotations
+
+import typer
+
+from assistant.cli import config_cmd, db, models, pending, serve
+
+app = typer.Typer(
+    name="lobby",
+    help="Lobby: the digital-human service assistant for bank branches.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("serve")(serve.serve)
+app.command("config")(config_cmd.config)
+app.add_typer(models.app, name="models")
+app.add_typer(db.app, name="db")
+pending.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,40 @@
+"""Commands whose areas are still being built: listed in `lobby --help`, and each says which issue
+brings it instead of pretending to work. An area's module replaces its entry here when it lands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import typer
+
+PENDING: dict[str, str] = {
+    "chat": "talk to the assistant (conversation issue #5)",
+    "kb": "knowledge base: ingest, search, ask, eval (knowledge issue #4)",
+    "asr": "transcribe an audio file (speech issue #6)",
+    "tts": "synthesise speech (speech issue #6)",
+    "vision": "camera pipeline on an image (kiosk issue #7)",
+    "bench": "benchmarks (each area adds its own)",
+    "sandbox": "the sandbox bank (bank back-ends issue #3)",
+    "users": "staff accounts (staff issue #8)",
+    "audit": "audit log verification (staff issue #8)",
+    "eval": "evaluations: dialogues, intents, asr, risk (issues #5, #6, #9)",
+    "compliance": "compliance reports (risk issue #9)",
+}
+
+
+def register(app: typer.Typer) -> None:
+    for name, purpose in PENDING.items():
+        app.command(
+            name,
+            help=f"(not built yet) {purpose}",
+            context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+        )(_not_built(name, purpose))
+
+
+def _not_built(name: str, purpose: str) -> Callable[..., None]:
+    def command(ctx: typer.Context) -> None:
+        typer.echo(f"error: `lobby {name}` is not built yet: {purpose}", err=True)
+        raise typer.Exit(2)
+
+    command.__name__ = name
+    return command

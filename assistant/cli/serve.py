@@ -1,0 +1,30 @@
+"""`lobby serve`: the whole service in one process on embedded defaults."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+
+from assistant.cli.common import load_settings
+from assistant.logging import configure_logging
+
+
+def serve(
+    host: str | None = typer.Option(None, help="Bind address (default LOBBY_HOST, 127.0.0.1)."),
+    port: int | None = typer.Option(None, help="Port (default LOBBY_PORT, 8000)."),
+) -> None:
+    """Start the HTTP server: API, kiosk and consoles."""
+    settings = load_settings(runtime=True)
+    updates = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = settings.model_copy(update=updates)
+    configure_logging(settings.log_level, settings.log_json)
+    from assistant.api.app import create_app  # imported late: the CLI stays fast for other commands
+
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_s),
+        proxy_headers=True,
+    )

@@ -1,0 +1,124 @@
+"""Repository for sessions and their turns.
+
+Turns get a per-session sequence number; the unique (session_id, seq) index makes a lost race
+visible as an IntegrityError instead of two turns with one number.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from assistant.store.db import Database
+from assistant.store.tables import SessionRow, TurnRow, utcnow
+
+
+class SessionNotFound(LookupError):
+    """No session with this id."""
+
+
+@dataclass(frozen=True)
+class NewTurn:
+    """What the conversation records about one turn."""
+
+    speaker: str
+    text: str
+    source: str = "typed"
+    asr_confidence: float | None = None
+    intent: str | None = None
+    slots: dict[str, Any] = field(default_factory=dict)
+    citations: list[Any] = field(default_factory=list)
+    backend_calls: list[Any] = field(default_factory=list)
+    risk: list[Any] = field(default_factory=list)
+    latency_ms: dict[str, Any] = field(default_factory=dict)
+
+
+class SessionStore:
+    """Sessions and turns in the relational store."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def create(
+        self,
+        channel: str,
+        branch_id: str | None = None,
+        device_id: str | None = None,
+        language: str = "zh",
+        state: dict[str, Any] | None = None,
+    ) -> SessionRow:
+        row = SessionRow(
+            id=str(uuid.uuid4()),
+            channel=channel,
+            branch_id=branch_id,
+            device_id=device_id,
+            language=language,
+            status="active",
+            state=state or {},
+            version=0,
+            created_at=utcnow(),
+            updated_at=utcnow(),
+        )
+        with self._db.session() as s:
+            s.add(row)
+        return row
+
+    def get(self, session_id: str) -> SessionRow:
+        with self._db.session() as s:
+            row = s.get(SessionRow, session_id)
+            if row is None:
+                raise SessionNotFound(session_id)
+            return row
+
+    def save_state(self, session_id: str, state: dict[str, Any]) -> SessionRow:
+        with self._db.session() as s:
+            row = s.get(SessionRow, session_id)
+            if row is None:
+                raise SessionNotFound(session_id)
+            row.state = state
+            row.version += 1
+            row.updated_at = utcnow()
+            return row
+
+    def end(self, session_id: str, at: datetime | None = None) -> SessionRow:
+        with self._db.session() as s:
+            row = s.get(SessionRow, session_id)
+            if row is None:
+                raise SessionNotFound(session_id)
+            if row.status != "ended":
+                row.status = "ended"
+                row.ended_at = at or utcnow()
+                row.updated_at = row.ended_at
+            return row
+
+    def append_turn(self, session_id: str, turn: NewTurn) -> TurnRow:
+        with self._db.session() as s:
+            if s.get(SessionRow, session_id) is None:
+                raise SessionNotFound(session_id)
+            last = s.scalar(select(func.max(TurnRow.seq)).where(TurnRow.session_id == session_id))
+            row = TurnRow(
+                session_id=session_id,
+                seq=(last or 0) + 1,
+                speaker=turn.speaker,
+                text=turn.text,
+                source=turn.source,
+                asr_confidence=turn.asr_confidence,
+                intent=turn.intent,
+                slots=turn.slots,
+                citations=turn.citations,
+                backend_calls=turn.backend_calls,
+                risk=turn.risk,
+                latency_ms=turn.latency_ms,
+                created_at=utcnow(),
+            )
+            s.add(row)
+            s.flush()
+            return row
+
+    def turns(self, session_id: str) -> list[TurnRow]:
+        with self._db.session() as s:
+            return list(s.scalars(select(TurnRow).where(TurnRow.session_id == session_id).order_by(TurnRow.seq)))

@@ -1,0 +1,1 @@
+"""Clients for the bank's back-ends over HTTP, and `integrations.sandbox`, a runnable fake bank."""

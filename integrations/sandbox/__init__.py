@@ -1,0 +1,1 @@
+"""A runnable fake bank that implements the same HTTP API as the real back-ends."""
