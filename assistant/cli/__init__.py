@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from assistant.cli import config_cmd, db, models, pending, serve
+from assistant.cli import bench, config_cmd, db, eval, models, pending, serve
 
 app = typer.Typer(
     name="lobby",
@@ -17,6 +17,8 @@ app.command("serve")(serve.serve)
 app.command("config")(config_cmd.config)
 app.add_typer(models.app, name="models")
 app.add_typer(db.app, name="db")
+app.add_typer(bench.app, name="bench")
+app.add_typer(eval.app, name="eval")
 pending.register(app)
 
 

@@ -13,11 +13,9 @@ PENDING: dict[str, str] = {
     "asr": "transcribe an audio file (speech issue #6)",
     "tts": "synthesise speech (speech issue #6)",
     "vision": "camera pipeline on an image (kiosk issue #7)",
-    "bench": "benchmarks (each area adds its own)",
     "sandbox": "the sandbox bank (bank back-ends issue #3)",
     "users": "staff accounts (staff issue #8)",
     "audit": "audit log verification (staff issue #8)",
-    "eval": "evaluations: dialogues, intents, asr, risk (issues #5, #6, #9)",
     "compliance": "compliance reports (risk issue #9)",
 }
 
