@@ -27,4 +27,5 @@ def serve(
         log_config=None,
         timeout_graceful_shutdown=int(settings.shutdown_grace_s),
         proxy_headers=True,
+        access_log=False,  # RequestIdMiddleware logs each request with its id
     )

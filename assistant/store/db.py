@@ -6,6 +6,7 @@ keeps one code path for SQLite and PostgreSQL and needs no async driver.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -75,8 +76,13 @@ class Database:
         with self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
-    def head_revision(self) -> str | None:
+    @functools.cached_property
+    def _head(self) -> str | None:
         return ScriptDirectory.from_config(self.alembic_config()).get_current_head()
+
+    def head_revision(self) -> str | None:
+        """The newest migration shipped with this code (read once: it cannot change while running)."""
+        return self._head
 
     def ping(self) -> dict[str, Any]:
         """Readiness: reachable and migrated to head."""

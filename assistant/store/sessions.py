@@ -12,9 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from assistant.store.db import Database
 from assistant.store.tables import SessionRow, TurnRow, utcnow
+
+APPEND_ATTEMPTS = 10
 
 
 class SessionNotFound(LookupError):
@@ -96,6 +99,16 @@ class SessionStore:
             return row
 
     def append_turn(self, session_id: str, turn: NewTurn) -> TurnRow:
+        """Record a turn with the next sequence number; a concurrent writer that took the same number
+        makes the unique index fail, and the append is retried with a fresh number."""
+        for _attempt in range(APPEND_ATTEMPTS - 1):
+            try:
+                return self._append_once(session_id, turn)
+            except IntegrityError:
+                continue
+        return self._append_once(session_id, turn)
+
+    def _append_once(self, session_id: str, turn: NewTurn) -> TurnRow:
         with self._db.session() as s:
             if s.get(SessionRow, session_id) is None:
                 raise SessionNotFound(session_id)

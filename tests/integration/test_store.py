@@ -1,0 +1,99 @@
+"""The store on SQLite and on PostgreSQL: migrations, schema in step with the models, repositories."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from assistant.store import Database
+from assistant.store.sessions import NewTurn, SessionNotFound, SessionStore
+from assistant.store.tables import Base
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'lobby.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    database = Database(url)
+    database.upgrade()
+    yield database
+    database.dispose()
+
+
+def test_migrations_reach_head_and_match_models(db: Database):
+    assert db.current_revision() == db.head_revision() == "0001"
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == [], f"models and migrations differ: {diff}"
+
+
+def test_upgrade_is_idempotent_and_downgrade_removes_tables(db: Database):
+    db.upgrade()
+    assert {"sessions", "turns"} <= set(inspect(db.engine).get_table_names())
+    db.downgrade("base")
+    assert "sessions" not in inspect(db.engine).get_table_names()
+    db.upgrade()
+    assert db.ping()["ok"] is True
+
+
+def test_session_and_turns_round_trip(db: Database):
+    store = SessionStore(db)
+    session = store.create("kiosk", branch_id="BJ001", device_id="K1", language="zh")
+    store.append_turn(
+        session.id,
+        NewTurn(
+            speaker="customer",
+            text="我想挂失",
+            intent="card_loss",
+            slots={"card_tail": "1234"},
+            latency_ms={"nlu": 3.5},
+        ),
+    )
+    store.append_turn(session.id, NewTurn(speaker="assistant", text="好的", citations=[{"doc_id": "card-loss"}]))
+    turns = store.turns(session.id)
+    assert [t.seq for t in turns] == [1, 2]
+    assert turns[0].slots == {"card_tail": "1234"}
+    assert turns[1].citations == [{"doc_id": "card-loss"}]
+    saved = store.save_state(session.id, {"journey": {"name": "card_loss", "step": 2}})
+    assert saved.version == 1
+    assert store.get(session.id).state["journey"]["step"] == 2
+    ended = store.end(session.id)
+    assert ended.status == "ended" and ended.ended_at is not None
+
+
+def test_unknown_session_is_a_typed_error(db: Database):
+    store = SessionStore(db)
+    with pytest.raises(SessionNotFound):
+        store.get("no-such-session")
+    with pytest.raises(SessionNotFound):
+        store.append_turn("no-such-session", NewTurn(speaker="customer", text="hi"))
+
+
+def test_concurrent_turn_appends_never_share_a_sequence_number(db: Database):
+    store = SessionStore(db)
+    session = store.create("teller")
+    errors: list[Exception] = []
+
+    def append(i: int) -> None:
+        try:
+            store.append_turn(session.id, NewTurn(speaker="customer", text=f"t{i}"))
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=append, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    seqs = [t.seq for t in store.turns(session.id)]
+    assert sorted(seqs) == list(range(1, 9))

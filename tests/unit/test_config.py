@@ -1,0 +1,96 @@
+"""Settings: embedded defaults, masking, and bad configuration stopping with one line naming the setting."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.config import ConfigError, Settings, check_runtime
+
+pytestmark = pytest.mark.unit
+LOBBY = [sys.executable, "-m", "assistant.cli"]
+
+
+def make(**kw) -> Settings:
+    return Settings(_env_file=None, **kw)  # type: ignore[call-arg]
+
+
+def test_defaults_need_no_configuration(tmp_path):
+    s = make(var_dir=tmp_path)
+    assert s.effective_database_url == f"sqlite:///{tmp_path.as_posix()}/lobby.db"
+    assert s.effective_models_dir == tmp_path / "models"
+    assert s.bank_url == "inprocess"
+
+
+def test_masked_hides_secrets_and_passwords():
+    s = make(
+        secret_key="s3cret-value",
+        database_url="postgresql+psycopg://u:pw@db:5432/lobby",
+        redis_url="redis://:hunter2@cache:6379/0",
+    )
+    masked = s.masked()
+    flat = repr(masked)
+    assert "s3cret-value" not in flat and "pw@" not in flat and "hunter2" not in flat
+    assert masked["database_url"].startswith("postgresql+psycopg://u:***@db")
+
+
+@pytest.mark.parametrize("url", ["mysql://u@h/db", "mongodb://h/db", "not a url"])
+def test_unknown_database_scheme_names_the_setting(url):
+    with pytest.raises(ConfigError) as err:
+        make(database_url=url)
+    assert err.value.setting == "LOBBY_DATABASE_URL"
+
+
+def test_production_refuses_the_default_secret():
+    with pytest.raises(ConfigError) as err:
+        make(env="production")
+    assert err.value.setting == "LOBBY_SECRET_KEY"
+    assert make(env="production", secret_key="a-real-random-secret").env == "production"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_var_dir_names_the_setting_as_user(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    with pytest.raises(ConfigError) as err:
+        check_runtime(make(var_dir=locked / "var"))
+    assert err.value.setting == "LOBBY_VAR_DIR"
+
+
+def test_var_dir_under_a_file_names_the_setting(tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    with pytest.raises(ConfigError) as err:
+        check_runtime(make(var_dir=blocker / "var"))
+    assert err.value.setting == "LOBBY_VAR_DIR"
+
+
+@pytest.mark.parametrize(
+    ("env", "setting"),
+    [
+        ({"LOBBY_DATABASE_URL": "mysql://u@h/db"}, "LOBBY_DATABASE_URL"),
+        ({"LOBBY_ENV": "production"}, "LOBBY_SECRET_KEY"),
+        ({"LOBBY_PORT": "eighty"}, "LOBBY_PORT"),
+        ({"LOBBY_VAR_DIR": "/proc/lobby-cannot-be-here"}, "LOBBY_VAR_DIR"),
+    ],
+)
+def test_serve_stops_with_one_clear_line(env, setting, tmp_path):
+    full_env = {**os.environ, "LOBBY_VAR_DIR": str(tmp_path / "var"), **env}
+    result = subprocess.run([*LOBBY, "serve"], env=full_env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: {setting}:")
+
+
+def test_config_json_prints_masked_configuration(tmp_path):
+    env = {**os.environ, "LOBBY_SECRET_KEY": "top-secret-123", "LOBBY_VAR_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [*LOBBY, "config", "--json"], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "top-secret-123" not in result.stdout
+    assert '"secret_key": "********"' in result.stdout
+    assert Path(tmp_path).as_posix() in result.stdout
