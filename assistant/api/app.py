@@ -15,6 +15,7 @@ from assistant.api import health
 from assistant.api.middleware import RequestIdMiddleware
 from assistant.api.readiness import Readiness
 from assistant.config import Settings, check_runtime, get_settings
+from assistant.events import build_event_bus
 from assistant.logging import get_logger
 from assistant.model_assets import assets_status
 from assistant.store import Database
@@ -36,10 +37,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessions = SessionStore(db)
         app.state.readiness.register("store", lambda: run_in_threadpool(db.ping))
         app.state.readiness.register("models", lambda: _models_check(settings))
+        events = build_event_bus(settings.redis_url)
+        app.state.events = events
+        app.state.readiness.register("events", events.ping)
         log.info("started", version=__version__, database=db.engine.dialect.name, env=settings.env)
         try:
             yield
         finally:
+            await events.close()
             db.dispose()
             log.info("stopped")
 

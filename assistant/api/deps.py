@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from assistant.config import Settings
+from assistant.events import EventBus
 from assistant.store import Database
 from assistant.store.sessions import SessionStore
 
@@ -26,6 +27,12 @@ def _sessions(request: Request) -> SessionStore:
     return store
 
 
+def _events(request: Request) -> EventBus:
+    bus: EventBus = request.app.state.events
+    return bus
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 DatabaseDep = Annotated[Database, Depends(_database)]
 SessionStoreDep = Annotated[SessionStore, Depends(_sessions)]
+EventBusDep = Annotated[EventBus, Depends(_events)]
