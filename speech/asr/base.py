@@ -1,0 +1,134 @@
+"""The recognition interface: what every ASR engine takes and gives back.
+
+Callers (the CLI, the kiosk WebSocket, evaluations, the TTS round-trip test) depend on this Protocol
+and these dataclasses only, never on faster-whisper, so an engine can be swapped or faked behind it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+AudioInput = str | os.PathLike[str] | bytes | bytearray | memoryview | npt.NDArray[Any]
+"""A file path, the bytes of an encoded file (wav, flac, mp3, ogg, m4a ...), or samples.
+
+An array is float (-1..1) or int16, shaped (n,) or (n, channels); its rate is `sample_rate`
+(16 kHz when not given)."""
+
+LANGUAGES = ("zh", "en", "auto")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One decoded stretch of speech, times in seconds from the start of the input."""
+
+    start: float
+    end: float
+    text: str
+    avg_logprob: float = 0.0
+    no_speech_prob: float = 0.0
+    compression_ratio: float = 0.0
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """The result of recognising one input.
+
+    `text` is final (Simplified Chinese, domain-corrected unless correction was off); `raw_text` is what
+    the engine produced before correction; `dropped` lists segment texts removed as hallucinations.
+    `confidence` is in 0..1 (duration-weighted exp(avg_logprob) times (1 - no_speech_prob)); empty text
+    has confidence 0.
+    """
+
+    text: str
+    language: str
+    segments: tuple[Segment, ...] = ()
+    duration_s: float = 0.0
+    processing_s: float = 0.0
+    confidence: float = 0.0
+    language_probability: float = 0.0
+    raw_text: str = ""
+    dropped: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def rtf(self) -> float:
+        """Real-time factor: processing time over audio duration (lower is faster)."""
+        return self.processing_s / self.duration_s if self.duration_s > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form used by `lobby asr --json` and the API."""
+        data = asdict(self)
+        data["segments"] = [asdict(s) for s in self.segments]
+        data["dropped"] = list(self.dropped)
+        data["rtf"] = round(self.rtf, 4)
+        return data
+
+
+class AsrError(Exception):
+    """Recognition failed for a reason the caller can act on (message says what)."""
+
+
+class AsrUnavailableError(AsrError):
+    """The engine cannot run (model not prepared, library missing): degrade to touch and typing."""
+
+
+@runtime_checkable
+class SpeechRecognizer(Protocol):
+    """Speech to text. Implementations load their model once and are safe to share between tasks.
+
+    `language`: "zh", "en" or "auto" (None means the configured default). `correct`: apply the domain
+    corrector and number normalisation. `draft`: a cheaper decode for interim captions (greedy, no
+    correction); final results never use it. Bad audio raises `speech.audio.AudioError` subclasses.
+    """
+
+    def transcribe(
+        self,
+        audio: AudioInput,
+        *,
+        language: str | None = None,
+        sample_rate: int | None = None,
+        correct: bool = True,
+        draft: bool = False,
+    ) -> Transcript:
+        """Blocking recognition; call it from a worker thread, or use `atranscribe` on an event loop."""
+        ...
+
+    async def atranscribe(
+        self,
+        audio: AudioInput,
+        *,
+        language: str | None = None,
+        sample_rate: int | None = None,
+        correct: bool = True,
+        draft: bool = False,
+    ) -> Transcript:
+        """The same, run off the event loop in the recognizer's bounded worker pool."""
+        ...
+
+
+def empty_transcript(language: str, duration_s: float, processing_s: float = 0.0) -> Transcript:
+    """No speech: the honest answer for silence, noise or music."""
+    return Transcript(text="", language=language, duration_s=duration_s, processing_s=processing_s)
+
+
+def as_float_mono(samples: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
+    """int16/float arrays, mono or (n, channels), as float32 mono in -1..1."""
+    arr = np.asarray(samples)
+    if arr.dtype == np.int16:
+        arr = arr.astype(np.float32) / 32768.0
+    elif arr.dtype == np.int32:
+        arr = arr.astype(np.float32) / 2147483648.0
+    else:
+        arr = arr.astype(np.float32, copy=False)
+    if arr.ndim == 2:
+        # (n, channels) is the soundfile convention; a (channels, n) array with few rows is transposed
+        if arr.shape[0] <= 8 < arr.shape[1]:
+            arr = arr.T
+        arr = arr.mean(axis=1)
+    elif arr.ndim != 1:
+        raise ValueError(f"audio array must be 1-D or 2-D, got shape {arr.shape}")
+    return np.ascontiguousarray(arr, dtype=np.float32)

@@ -1,0 +1,187 @@
+"""Pinyin-aware domain correction: fix homophone and near-homophone errors toward vocabulary terms.
+
+Whisper writes what it hears with the characters it finds most likely, so domain words come out as
+homophones (性用卡 for 信用卡, 定其 for 定期, 挂书 for 挂失). For every span of the transcript as long
+as a vocabulary term, the corrector compares pinyin and rewrites the span to the term when:
+- all syllables match after merging accent-confusable sounds (zh/z, ch/c, sh/s, n/l, -ng/-n) and at
+  most half the characters differ (at most one for two-character terms); or
+- exactly one character differs and its syllable is one edit away from the term's (shu/shi) with the
+  same initial.
+It leaves text alone when the span is an exact term, when the span is itself a common word (理睬 is
+not 理财), and when the span cuts through a common word (确定其他 does not hide 定期). Common words come
+from jieba's dictionary frequencies. Written variants listed in the vocabulary (转帐 -> 转账) are
+always rewritten. The corrector knows only the vocabulary it is given.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+from speech.correction.vocabulary import Vocabulary
+
+_CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r", "z", "c",
+             "s", "y", "w")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Change:
+    start: int
+    original: str
+    replacement: str
+    rule: str  # variant | homophone | near
+
+
+@dataclass(frozen=True)
+class Correction:
+    text: str
+    changes: tuple[Change, ...]
+
+
+def _split(syllable: str) -> tuple[str, str]:
+    for initial in _INITIALS:
+        if syllable.startswith(initial) and len(syllable) > len(initial):
+            return initial, syllable[len(initial) :]
+    return "", syllable
+
+
+def fuzzy(syllable: str) -> str:
+    """Merge sounds that accents and whisper confuse: zh/z ch/c sh/s n/l, -ang/-an -eng/-en -ing/-in."""
+    initial, final = _split(syllable)
+    initial = {"zh": "z", "ch": "c", "sh": "s", "n": "l"}.get(initial, initial)
+    final = re.sub(r"(?<=[aei])ng$", "n", final)
+    return initial + final
+
+
+def _edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _near(heard: str, term: str) -> bool:
+    """Same initial (after fuzzy merging) and finals one edit apart: shu ~ shi, gua ~ guo."""
+    hi, hf = _split(fuzzy(heard))
+    ti, tf = _split(fuzzy(term))
+    return hi == ti and _edit_distance(hf, tf) <= 1
+
+
+def _pinyin(text: str) -> list[str]:
+    """One toneless syllable per character (non-Chinese characters map to themselves)."""
+    out: list[str] = lazy_pinyin(text, style=Style.NORMAL, errors=_per_char)  # type: ignore[arg-type]
+    return out if len(out) == len(text) else [lazy_pinyin(ch, style=Style.NORMAL)[0] for ch in text]
+
+
+def _per_char(run: str) -> list[str]:
+    """pypinyin accepts a list here (one item per character keeps positions aligned)."""
+    return list(run)
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> tuple[object, dict[str, int]]:
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer, tokenizer.FREQ
+
+
+class PinyinCorrector:
+    """Rewrites near-homophones of vocabulary terms; see the module docstring for the rules."""
+
+    def __init__(self, vocabulary: Vocabulary, *, common_word_freq: int = 50) -> None:
+        self.vocabulary = vocabulary
+        self.common_word_freq = common_word_freq
+        self.terms = {t for t in vocabulary.terms if 2 <= len(t) <= 12 and all(_CJK_CHAR.match(c) for c in t)}
+        self.lengths = sorted({len(t) for t in self.terms}, reverse=True)
+        self.variants = sorted(vocabulary.variants.items(), key=lambda kv: -len(kv[0]))
+        self._by_key: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        self._by_wildcard: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        for term in sorted(self.terms):
+            key = tuple(fuzzy(s) for s in _pinyin(term))
+            self._by_key[key].append(term)
+            for j in range(len(key)):
+                self._by_wildcard[(*key[:j], "*", *key[j + 1 :])].append(term)
+
+    def fix(self, text: str) -> str:
+        return self.correct(text).text
+
+    def correct(self, text: str) -> Correction:
+        changes: list[Change] = []
+        for variant, term in self.variants:
+            start = text.find(variant)
+            while start >= 0:
+                changes.append(Change(start, variant, term, "variant"))
+                text = text[:start] + term + text[start + len(variant) :]
+                start = text.find(variant, start + len(term))
+        if not self.terms or not _CJK_CHAR.search(text):
+            return Correction(text, tuple(changes))
+        syllables = _pinyin(text)
+        protected = self._common_word_spans(text)
+        out: list[str] = []
+        i = 0
+        while i < len(text):
+            match = self._match_at(text, syllables, i, protected)
+            if match is None:
+                out.append(text[i])
+                i += 1
+                continue
+            term, rule = match
+            if rule != "exact":
+                changes.append(Change(i, text[i : i + len(term)], term, rule))
+            out.append(term)
+            i += len(term)
+        return Correction("".join(out), tuple(changes))
+
+    def _match_at(
+        self, text: str, syllables: list[str], i: int, protected: list[tuple[int, int]]
+    ) -> tuple[str, str] | None:
+        for length in self.lengths:
+            span = text[i : i + length]
+            if len(span) < length or not all(_CJK_CHAR.match(c) for c in span):
+                continue
+            if span in self.terms:
+                return span, "exact"
+            if self._blocked(span, i, length, protected):
+                continue
+            key = tuple(fuzzy(s) for s in syllables[i : i + length])
+            for term in self._by_key.get(key, ()):
+                diff = sum(a != b for a, b in zip(span, term, strict=True))
+                if diff <= max(1, length // 2) and (length >= 3 or diff == 1):
+                    return term, "homophone"
+            for j in range(length):
+                for term in self._by_wildcard.get((*key[:j], "*", *key[j + 1 :]), ()):
+                    same_elsewhere = all(span[k] == term[k] for k in range(length) if k != j)
+                    if same_elsewhere and _near(syllables[i + j], _pinyin(term)[j]):
+                        return term, "near"
+        return None
+
+    def _blocked(self, span: str, start: int, length: int, protected: list[tuple[int, int]]) -> bool:
+        """A real word is not an error, and a span cutting through a real word is not a term."""
+        _, freq = _jieba()
+        if freq.get(span, 0) >= self.common_word_freq:
+            return True
+        end = start + length
+        return any(a < start < b or a < end < b for a, b in protected)
+
+    def _common_word_spans(self, text: str) -> list[tuple[int, int]]:
+        tokenizer, freq = _jieba()
+        spans: list[tuple[int, int]] = []
+        pos = 0
+        for token in tokenizer.cut(text, HMM=False):  # type: ignore[attr-defined]
+            if len(token) >= 2 and freq.get(token, 0) >= self.common_word_freq and token not in self.terms:
+                spans.append((pos, pos + len(token)))
+            pos += len(token)
+        return spans

@@ -1,0 +1,1 @@
+"""Data files: the domain vocabulary (bank_zh.txt) and whisper hallucination patterns."""
