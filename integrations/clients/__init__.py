@@ -1,0 +1,23 @@
+"""One client per bank back-end, each behind a `typing.Protocol` so journeys can be given a fake
+that forces a failure, and each speaking HTTP through `integrations.http.BankHttp`."""
+
+from integrations.clients.branch import BookingApi, DevicesApi, HttpBookingClient, HttpDevicesClient
+from integrations.clients.customers import CustomersApi, HttpCustomersClient
+from integrations.clients.risk import HttpRiskClient, RiskApi
+from integrations.clients.sandbox import SandboxControl
+from integrations.clients.transactions import HttpTransactionsClient, TransactionsApi, new_idempotency_key
+
+__all__ = [
+    "BookingApi",
+    "CustomersApi",
+    "DevicesApi",
+    "HttpBookingClient",
+    "HttpCustomersClient",
+    "HttpDevicesClient",
+    "HttpRiskClient",
+    "HttpTransactionsClient",
+    "RiskApi",
+    "SandboxControl",
+    "TransactionsApi",
+    "new_idempotency_key",
+]

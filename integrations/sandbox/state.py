@@ -1,0 +1,101 @@
+"""The sandbox's database: engine, sessions, seeding and reset.
+
+On SQLite every transaction starts with `BEGIN IMMEDIATE`, so writers queue on the database lock
+instead of failing half-way with "database is locked"; money moves are additionally guarded by
+conditional updates, which is what keeps them correct on other databases too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from integrations.sandbox import tables as t
+from integrations.sandbox.seed import seed
+
+
+def database_url(db_path_or_url: str | Path) -> str:
+    text = str(db_path_or_url)
+    if "://" in text:
+        return text
+    path = Path(text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path.as_posix()}"
+
+
+def make_engine(db_path_or_url: str | Path) -> Engine:
+    url = database_url(db_path_or_url)
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=20, max_overflow=40)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # let SQLAlchemy's begin event emit BEGIN itself
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class SandboxState:
+    """Engine and session factory of one sandbox, with seeding and reset."""
+
+    def __init__(self, db_path_or_url: str | Path) -> None:
+        self.engine = make_engine(db_path_or_url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        t.Base.metadata.create_all(self.engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed on success, rolled back on any error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def seeded_on(self) -> dt.date | None:
+        with self.session() as s:
+            row = s.get(t.Meta, "seeded_on")
+            return dt.date.fromisoformat(row.value) if row else None
+
+    def ensure_seeded(self, today: dt.date | None = None) -> None:
+        """Seed an empty database, and re-seed one seeded on another day (relative bookings)."""
+        today = today or dt.date.today()
+        if self.seeded_on() != today:
+            self.reset(today)
+
+    def reset(self, today: dt.date | None = None) -> None:
+        """Drop every row and write the cast again."""
+        today = today or dt.date.today()
+        with self.session() as s:
+            for table in reversed(t.Base.metadata.sorted_tables):
+                s.execute(table.delete())
+            seed(s, today)
+
+    def has_customer(self, customer_id: str) -> bool:
+        with self.session() as s:
+            return s.scalar(select(t.Customer.id).where(t.Customer.id == customer_id)) is not None
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:20]}"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
