@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from assistant.store import Database
+from assistant.store.handoffs import HandoffStore
 from assistant.store.sessions import NewTurn, SessionNotFound, SessionStore
 from assistant.store.tables import Base
 
@@ -30,7 +31,7 @@ def db(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:
 
 
 def test_migrations_reach_head_and_match_models(db: Database):
-    assert db.current_revision() == db.head_revision() == "0001"
+    assert db.current_revision() == db.head_revision() == "0002"
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == [], f"models and migrations differ: {diff}"
@@ -38,7 +39,7 @@ def test_migrations_reach_head_and_match_models(db: Database):
 
 def test_upgrade_is_idempotent_and_downgrade_removes_tables(db: Database):
     db.upgrade()
-    assert {"sessions", "turns"} <= set(inspect(db.engine).get_table_names())
+    assert {"sessions", "turns", "handoffs"} <= set(inspect(db.engine).get_table_names())
     db.downgrade("base")
     assert "sessions" not in inspect(db.engine).get_table_names()
     db.upgrade()
@@ -97,3 +98,40 @@ def test_concurrent_turn_appends_never_share_a_sequence_number(db: Database):
     assert errors == []
     seqs = [t.seq for t in store.turns(session.id)]
     assert sorted(seqs) == list(range(1, 9))
+
+
+def test_handoff_queue_order_and_positions(db: Database):
+    sessions, handoffs = SessionStore(db), HandoffStore(db)
+    ids = [sessions.create("kiosk").id for _ in range(3)]
+    first = handoffs.create(ids[0], "requested", "general", 0, {"intent": "human"})
+    second = handoffs.create(ids[1], "requested", "general", 0, {})
+    urgent = handoffs.create(ids[2], "risk", "general", 5, {"risk": ["safe_account"]})
+    assert [h.id for h in handoffs.queue("general")] == [urgent.id, first.id, second.id]
+    assert handoffs.position(urgent.id) == 1
+    assert handoffs.position(second.id) == 3
+    assert handoffs.open_for_session(ids[0]).id == first.id
+    assert handoffs.accept(urgent.id, "expert-1") is True
+    assert handoffs.position(first.id) == 1 and handoffs.position(urgent.id) == 0
+    handoffs.close(urgent.id)
+    assert handoffs.get(urgent.id).status == "finished"
+    assert handoffs.open_for_session(ids[2]) is None
+
+
+def test_two_experts_accepting_at_once_exactly_one_wins(db: Database):
+    session = SessionStore(db).create("kiosk")
+    handoffs = HandoffStore(db)
+    handoff = handoffs.create(session.id, "requested", "general", 0, {})
+    barrier = threading.Barrier(6)
+    wins: list[bool] = []
+
+    def accept(name: str) -> None:
+        barrier.wait()
+        wins.append(handoffs.accept(handoff.id, name))
+
+    threads = [threading.Thread(target=accept, args=(f"expert-{i}",)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(wins) == [False] * 5 + [True]
+    assert handoffs.get(handoff.id).assigned_to.startswith("expert-")
