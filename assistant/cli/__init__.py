@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from assistant.cli import bench, config_cmd, db, eval, models, pending, serve
+from assistant.cli import bench, config_cmd, db, eval, kb, models, pending, serve
 from assistant.cli import tts as tts_cmd
 
 app = typer.Typer(
@@ -17,6 +17,7 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.command("config")(config_cmd.config)
 app.command("tts")(tts_cmd.tts)
+app.add_typer(kb.app, name="kb")
 app.add_typer(models.app, name="models")
 app.add_typer(db.app, name="db")
 app.add_typer(bench.app, name="bench")

@@ -9,7 +9,6 @@ import typer
 
 PENDING: dict[str, str] = {
     "chat": "talk to the assistant (conversation issue #5)",
-    "kb": "knowledge base: ingest, search, ask, eval (knowledge issue #4)",
     "asr": "transcribe an audio file (speech issue #6)",
     "vision": "camera pipeline on an image (kiosk issue #7)",
     "sandbox": "the sandbox bank (bank back-ends issue #3)",
