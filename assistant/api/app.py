@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from assistant import __version__
-from assistant.api import health
+from assistant.api import health, knowledge
 from assistant.api.middleware import RequestIdMiddleware
 from assistant.api.readiness import Readiness
 from assistant.config import Settings, check_runtime, get_settings
@@ -40,10 +40,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events = build_event_bus(settings.redis_url)
         app.state.events = events
         app.state.readiness.register("events", events.ping)
+        app.state.knowledge = knowledge.KnowledgeService(settings)
+        app.state.knowledge.start()
+        app.state.readiness.register("knowledge", app.state.knowledge.readiness)
         log.info("started", version=__version__, database=db.engine.dialect.name, env=settings.env)
         try:
             yield
         finally:
+            await app.state.knowledge.stop()
             await events.close()
             db.dispose()
             log.info("stopped")
@@ -58,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.readiness = Readiness()
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
+    app.include_router(knowledge.router)
     return app
 
 
