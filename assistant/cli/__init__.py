@@ -6,6 +6,7 @@ import typer
 
 from assistant.cli import bench, config_cmd, db, eval, kb, models, pending, serve
 from assistant.cli import tts as tts_cmd
+from assistant.cli import vision as vision_cmd
 
 app = typer.Typer(
     name="lobby",
@@ -16,6 +17,7 @@ app = typer.Typer(
 )
 app.command("serve")(serve.serve)
 app.command("config")(config_cmd.config)
+app.command("vision")(vision_cmd.vision)
 app.command("tts")(tts_cmd.tts)
 app.add_typer(kb.app, name="kb")
 app.add_typer(models.app, name="models")

@@ -6,3 +6,44 @@ from __future__ import annotations
 import typer
 
 app = typer.Typer(help="Benchmarks (speed, memory, quality on real data).", no_args_is_help=True)
+
+
+@app.command("vision")
+def vision(
+    data: str = typer.Option("../shared/data/faces", help="Folder with labels.csv (file, expected_faces)."),
+    json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+    model: str | None = typer.Option(None, help="Face model: short or full (default from settings)."),
+    min_score: float | None = typer.Option(None, help="Minimum detection confidence (default from settings)."),
+    tiles: bool | None = typer.Option(None, "--tiles/--no-tiles", help="Also detect on four tiles."),
+    repeats: int = typer.Option(10, min=1, help="Timed passes over the frames."),
+    sweep: bool = typer.Option(False, help="Also measure model x tiles x score alternatives."),
+) -> None:
+    """Face presence / count accuracy on labelled photos and per-frame time at 640x480."""
+    import os
+    from pathlib import Path
+
+    from assistant.cli.common import emit_json, fail, load_settings
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from bench.vision import run_benchmark
+
+    updates = {k: v for k, v in {"model": model, "min_score": min_score, "tiles": tiles}.items() if v is not None}
+    if model is not None and model not in ("short", "full"):
+        fail(f"--model must be 'short' or 'full', not {model!r}")
+    options = load_settings().avatar.vision.model_copy(update=updates)
+    try:
+        result = run_benchmark(Path(data), options, repeats=repeats, sweep=sweep)
+    except (FileNotFoundError, ValueError) as exc:
+        fail(str(exc))
+    if json_out:
+        emit_json(result)
+        return
+    typer.echo(f"vision on {result['images']} images ({data}), frame {result['frame']}, config {result['config']}")
+    typer.echo(f"  presence {result['presence_accuracy']:.1%}  exact count {result['count_accuracy']:.1%}")
+    for key in ("detect_ms", "analyze_ms", "analyze_with_hands_ms"):
+        typer.echo(f"  {key}: p50 {result[key]['p50']} ms, p95 {result[key]['p95']} ms")
+    for row in result.get("sweep", []):
+        typer.echo(
+            f"  sweep {row['config']}: presence {row['presence_accuracy']:.1%} count {row['count_accuracy']:.1%}"
+            f" (native {row['native']['count_accuracy']:.1%}) detect p50 {row['detect_ms']['p50']} ms"
+        )

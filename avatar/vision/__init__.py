@@ -33,7 +33,20 @@ _WHERE = {
     "VisionEvent": "types",
 }
 
-__all__ = [*sorted(_WHERE), "VisionOptions"]
+__all__ = [
+    "Box",
+    "Face",
+    "FrameError",
+    "FrameObservation",
+    "HeadPose",
+    "KioskVisionTracker",
+    "VisionAnalyzer",
+    "VisionContext",
+    "VisionEvent",
+    "VisionOptions",
+    "describe_image",
+    "get_analyzer",
+]
 
 
 def __getattr__(name: str) -> Any:

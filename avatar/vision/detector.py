@@ -79,13 +79,14 @@ def _clipped(x0: float, y0: float, x1: float, y1: float) -> Box | None:
 
 
 def merge_overlapping(faces: list[Face], overlap: float = OVERLAP_SAME_FACE) -> list[Face]:
-    """Keep the best-scoring box of each group of boxes that overlap (non-maximum suppression).
+    """One box per face when the full frame and the tiles found it more than once.
 
-    Overlap is measured against the smaller box, so a half face cut by a tile edge is merged into
-    the whole face found on the full frame.
+    Overlap is measured against the smaller box, and the larger box of an overlapping group wins: a
+    face cut by a tile edge is found as a smaller partial box, while the whole face (from the full frame
+    or the neighbouring tile, as tiles overlap) is larger. Every box already passed the score threshold.
     """
     kept: list[Face] = []
-    for face in sorted(faces, key=lambda f: f.score, reverse=True):
+    for face in sorted(faces, key=lambda f: (f.box.area, f.score), reverse=True):
         if all(_overlap_of_smaller(face.box, other.box) <= overlap for other in kept):
             kept.append(face)
     return kept

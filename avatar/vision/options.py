@@ -43,14 +43,14 @@ class VisionOptions(BaseModel):
     )
     looking_max_yaw: float = Field(25.0, gt=0, le=90, description="|yaw| up to this counts as facing the screen.")
     ear_max_distance: float = Field(
-        0.9,
+        0.6,
         gt=0,
         le=3,
-        description="A hand point within this many ear-to-ear widths of an ear, above the shoulders, is 'at the ear'.",
+        description="A hand point within this many ear-to-ear widths of an ear, not below the mouth, is 'at the ear'.",
     )
     phone_frames: int = Field(2, ge=1, description="Consecutive frames with a hand at the ear before the risk event.")
     person_change_distance: float = Field(
-        0.45, gt=0, le=1, description="Appearance distance (0 same .. 1 different) that means another person."
+        0.38, gt=0, le=1, description="Appearance distance (0 same .. 1 different) that means another person."
     )
     person_change_frames: int = Field(3, ge=1, description="Consecutive differing frames before person_changed.")
     signature_frames: int = Field(3, ge=1, description="Frames averaged into a visit's reference appearance.")

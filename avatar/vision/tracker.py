@@ -27,13 +27,15 @@ from avatar.vision.signature import signature_distance
 from avatar.vision.types import FrameObservation, VisionContext, VisionEvent
 
 GAZE_MIN_ANGLE_CHANGE = 8.0
+REFERENCE_DRIFT = 0.1  # share of a clearly matching frame blended into the visit's reference look
 
 
 @dataclass
 class _Visit:
     started: float
     last_face: float
-    reference: list[np.ndarray] = field(default_factory=list)
+    first_looks: list[np.ndarray] = field(default_factory=list)
+    reference: np.ndarray | None = None
     differing_frames: int = 0
     behind_frames: int = 0
     behind_warned: bool = False
@@ -71,9 +73,7 @@ class KioskVisionTracker:
             if self._face_streak < self.options.arrive_frames:
                 return events
             visit = self._visit = _Visit(started=t, last_face=t)
-            events.append(
-                VisionEvent("customer_arrived", t, {"faces": len(obs.faces), "box": customer.box.to_dict()})
-            )
+            events.append(VisionEvent("customer_arrived", t, {"faces": len(obs.faces), "box": customer.box.to_dict()}))
         visit.last_face = t
         events.extend(self._person_change(visit, obs, t))
         events.extend(self._close_behind(visit, obs, t, context))
@@ -91,19 +91,28 @@ class KioskVisionTracker:
         return [VisionEvent("customer_left", t, {"visit_s": round(visit.last_face - visit.started, 2)})]
 
     def _person_change(self, visit: _Visit, obs: FrameObservation, t: float) -> list[VisionEvent]:
+        """Compare with the visit's reference look: the mean of its first frames, then drifting slowly
+        with frames that clearly match (so gradual lighting changes do not read as a new person)."""
         if obs.signature is None:
             return []
-        if len(visit.reference) < self.options.signature_frames:
-            visit.reference.append(obs.signature)
+        if visit.reference is None:
+            visit.first_looks.append(obs.signature)
+            if len(visit.first_looks) >= self.options.signature_frames:
+                visit.reference = np.mean(visit.first_looks, axis=0)
+                visit.first_looks = []
             return []
-        distance = signature_distance(np.mean(visit.reference, axis=0), obs.signature)
-        if distance < self.options.person_change_distance:
+        distance = signature_distance(visit.reference, obs.signature)
+        threshold = self.options.person_change_distance
+        if distance < threshold:
             visit.differing_frames = 0
+            if distance < threshold / 2:
+                visit.reference = (1 - REFERENCE_DRIFT) * visit.reference + REFERENCE_DRIFT * obs.signature
             return []
         visit.differing_frames += 1
         if visit.differing_frames < self.options.person_change_frames:
             return []
-        visit.reference = [obs.signature]
+        visit.reference = None
+        visit.first_looks = [obs.signature]
         visit.differing_frames = 0
         return [VisionEvent("person_changed", t, {"distance": round(distance, 3)})]
 
