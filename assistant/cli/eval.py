@@ -4,4 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from assistant.cli import eval_intents
+
 app = typer.Typer(help="Quality evaluations.", no_args_is_help=True)
+app.command("intents")(eval_intents.intents)

@@ -1,0 +1,131 @@
+"""`extract_slots(text, now=...)`: every slot in one utterance, as plain JSON-ready values.
+
+Extractors run from the most specific to the most general and each one's text is blanked out for
+the next, so an ID number is never read as an amount, 尾号1234 never as a time, 三个月 never as money
+and 下午三点 never as three yuan.
+
+Result keys (present only when found):
+  amount {value, currency, text}, amounts [...] (when more than one),
+  datetime {date, time, datetime, text}, phone, id_number, card_number, card_tail,
+  payee, currency (a foreign currency named, else the amount's), currencies [...],
+  term {months, text}, product {id, name, kind, risk_level}, products [...],
+  errors [{slot, reason, text}]  (e.g. an ID number whose check digit is wrong).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from assistant.nlu.slots.amounts import Amount, find_amounts
+from assistant.nlu.slots.datetimes import When, find_when
+from assistant.nlu.slots.identity import Found, find_identifiers, id_check_char, id_problem, luhn_ok
+from assistant.nlu.slots.lexicon import Mention, Term, find_currencies, find_products, find_terms
+from assistant.nlu.slots.numbers import spell_out_digits
+from assistant.nlu.slots.payee import Payee, find_payee
+from assistant.nlu.text import normalize
+
+__all__ = [
+    "Amount",
+    "Found",
+    "Mention",
+    "Payee",
+    "Term",
+    "When",
+    "extract_slots",
+    "find_amounts",
+    "find_currencies",
+    "find_identifiers",
+    "find_payee",
+    "find_products",
+    "find_terms",
+    "find_when",
+    "id_check_char",
+    "id_problem",
+    "luhn_ok",
+    "money",
+]
+
+_BLANK = "\x00"
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    return text[:start] + _BLANK * (end - start) + text[end:]
+
+
+def money(value: Decimal) -> int | float:
+    """A JSON number for an amount: 5000 rather than 5000.0, 1.5 stays 1.5."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _amount_dict(a: Amount) -> dict[str, Any]:
+    return {"value": money(a.value), "currency": a.currency, "text": a.text}
+
+
+def extract_slots(text: str, now: datetime | None = None) -> dict[str, Any]:
+    """All slots in `text` (raw customer text: Traditional characters, full-width digits and spelled
+    digits are fine), with dates resolved against `now` (default: the current local time)."""
+    now = now or datetime.now()
+    work = spell_out_digits(normalize(text))
+    slots: dict[str, Any] = {}
+    errors: list[dict[str, str]] = []
+
+    for item in find_identifiers(work, today=now.date()):
+        if item.problem:
+            errors.append({"slot": item.kind, "reason": item.problem, "text": work[item.start : item.end]})
+        else:
+            slots.setdefault(item.kind, item.value)
+            if item.kind == "card_number":
+                slots.setdefault("card_tail", item.value[-4:])
+        work = _blank(work, item.start, item.end)
+
+    when = find_when(work, now)
+    if when is not None:
+        slots["datetime"] = {
+            "date": when.date.isoformat(),
+            "time": when.time.strftime("%H:%M") if when.time else None,
+            "datetime": when.datetime.isoformat() if when.datetime else None,
+            "text": when.text,
+        }
+        work = _blank(work, when.start, when.end)
+
+    terms = find_terms(work)
+    if terms:
+        slots["term"] = {"months": terms[0].months, "text": terms[0].text}
+        for term in terms:
+            work = _blank(work, term.start, term.end)
+
+    amounts = find_amounts(work)
+    if amounts:
+        slots["amount"] = _amount_dict(amounts[0])
+        if len(amounts) > 1:
+            slots["amounts"] = [_amount_dict(a) for a in amounts]
+
+    currencies = [m.value for m in find_currencies(work)]
+    currencies += [a.currency for a in amounts if a.currency and a.currency not in currencies]
+    if currencies:
+        foreign = [c for c in currencies if c != "CNY"]
+        slots["currency"] = foreign[0] if foreign else currencies[0]
+        if len(set(currencies)) > 1:
+            slots["currencies"] = list(dict.fromkeys(currencies))
+
+    for amount in amounts:
+        work = _blank(work, amount.start, amount.end)
+    payee = find_payee(work)
+    if payee is not None:
+        slots["payee"] = payee.name
+
+    products = find_products(work)
+    if products:
+        slots["product"] = _product_dict(products[0])
+        if len(products) > 1:
+            slots["products"] = [_product_dict(p) for p in products]
+
+    if errors:
+        slots["errors"] = errors
+    return slots
+
+
+def _product_dict(product: Any) -> dict[str, Any]:
+    return {"id": product.id, "name": product.name, "kind": product.kind, "risk_level": product.risk_level}

@@ -1,0 +1,54 @@
+"""Payee names: 转给张三, 给李四转五千, 收款人是王芳, 汇给我妈, "transfer 500 to Zhang San", "payee is Li Si".
+
+A name is taken from what follows a transfer word up to where the sentence moves on (an amount, a
+verb, 的/账户/卡, punctuation or the end): two to four Chinese characters, or one to three
+capitalised English words, or a family word ("my mother", 我妈). Words that are clearly not people
+(卡, 账户, 银行...) are rejected rather than guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Payee:
+    name: str
+    start: int
+    end: int
+
+
+_CN_NUM = "零〇一二两三四五六七八九十百千万"
+_STOP = rf"(?=转|汇|打|付|[\d{_CN_NUM}]|的|账户|帐户|卡|块|元|吧|呢|啊|$|[,，。.!！?？;；\s\x00])"
+_ZH_PATTERNS = (
+    re.compile(
+        rf"(?:转账给|转帐给|转钱给|转给|汇款给|汇给|打给|付给|打款给|转到)(?P<name>[\u4e00-\u9fff]{{2,4}}?){_STOP}"
+    ),
+    re.compile(rf"(?:收款人|收款方|户名|对方)(?:是|为|叫|姓名是|:)?(?P<name>[\u4e00-\u9fff]{{2,4}}?){_STOP}"),
+    re.compile(r"(?<![转汇打付])给(?P<name>[\u4e00-\u9fff]{2,4}?)(?=转|汇款|汇钱|打钱|打款|打个|付)"),
+)
+_NOT_A_NAME = re.compile(r"卡|账|帐|银行|钱|现金|这个|那个|别人|他的|她的|我的|一下|自己|对方|多少|手机|支付宝|微信")
+_CAP_NAME = r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}"
+_FAMILY = r"my\s+(?:mother|mom|mum|father|dad|son|daughter|wife|husband|brother|sister|friend|parents|landlord)"
+_EN_PATTERNS = (
+    re.compile(rf"\b(?:transfer|send|pay|remit|wire|give)\b[^.?!]*?\bto\s+(?P<name>{_FAMILY}|{_CAP_NAME})"),
+    re.compile(rf"\b(?:payee|recipient|beneficiary)(?:'s\s+name)?\s*(?:is|:)?\s*(?P<name>{_CAP_NAME})"),
+    re.compile(rf"\b(?:pay|send)\s+(?P<name>{_FAMILY}|(?!The\b|My\b|This\b){_CAP_NAME})\s+[\d\x00]"),
+)
+_EN_STOPWORDS = {"The", "My", "This", "That", "Another", "It", "Me", "Him", "Her", "Them", "Account", "Bank"}
+
+
+def find_payee(text: str) -> Payee | None:
+    """The first payee named in `text` (normalised), or None."""
+    for pattern in _ZH_PATTERNS:
+        for m in pattern.finditer(text):
+            name = m.group("name")
+            if not _NOT_A_NAME.search(name):
+                return Payee(name, m.start("name"), m.end("name"))
+    for pattern in _EN_PATTERNS:
+        for m in pattern.finditer(text):
+            name = m.group("name")
+            if name.split()[0] not in _EN_STOPWORDS:
+                return Payee(name, m.start("name"), m.end("name"))
+    return None
