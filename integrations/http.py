@@ -82,7 +82,11 @@ class BankHttp:
         attempts = self.options.max_attempts if (idempotent and retry) else 1
         retrying = AsyncRetrying(
             stop=stop_after_attempt(attempts),
-            wait=wait_exponential_jitter(initial=self.options.backoff_initial_s, max=self.options.backoff_max_s),
+            wait=wait_exponential_jitter(
+                multiplier=self.options.backoff_initial_s,
+                max=self.options.backoff_max_s,
+                jitter=self.options.backoff_initial_s,
+            ),
             retry=retry_if_exception(_retryable),
             reraise=True,
         )

@@ -6,8 +6,8 @@ ID numbers keep the first 3 and last 4 characters, phones 3 + 4, bank cards at m
 and last 4 digits, every other long digit run (account numbers) only its last 4; e-mails keep the
 first letter of the mailbox and the domain; passport numbers keep their first letter and last 2.
 
-Detection errs on the side of masking: any run of 10 or more digits (single spaces or hyphens
-allowed between digits) is masked even when it is none of the recognised kinds, because a number
+Detection errs on the side of masking: any run of 10 or more digits (contiguous, or written in groups
+separated by single spaces or hyphens) is masked even when it is none of the recognised kinds, because a number
 that is wrongly masked costs little and one that leaks costs much.
 """
 
@@ -26,7 +26,9 @@ _ID_CHECK = "10X98765432"
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _ID_18 = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
-_DIGIT_RUN = re.compile(r"(?<!\d)\d(?:[ \-]?\d){9,}(?!\d)")
+# A contiguous run of 10+ digits, or digits written in groups ("6217 9910 0100 1001 018", "139-1126-0451").
+_DIGIT_RUN = re.compile(r"(?<!\d)(?:\d{10,}|\d{3,6}(?:[ \-]\d{3,4}){1,5}(?:[ \-]\d{1,2})?)(?!\d)")
+MIN_DIGITS = 10
 _PASSPORT = re.compile(r"[A-Za-z]{1,2}\d{7,}")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 
@@ -127,10 +129,19 @@ def find_pii(text: str) -> list[tuple[Kind, str]]:
             found.append(("id_number", m.group()))
     rest = _ID_18.sub(lambda m: " " if is_valid_id_number(m.group()) else m.group(), rest)
     for m in _DIGIT_RUN.finditer(rest):
-        found.append((classify_digits(re.sub(r"[ \-]", "", m.group())), m.group()))
-    rest = _DIGIT_RUN.sub(" ", rest)
+        digits = re.sub(r"[ \-]", "", m.group())
+        if len(digits) >= MIN_DIGITS:
+            found.append((classify_digits(digits), m.group()))
+    rest = _DIGIT_RUN.sub(_mask_run, rest)
     found.extend(("passport", m.group()) for m in _PASSPORT.finditer(rest))
     return found
+
+
+def _mask_run(match: re.Match[str]) -> str:
+    digits = re.sub(r"[ \-]", "", match.group())
+    if len(digits) < MIN_DIGITS:  # "100 2000 元" is an amount, not an identifier
+        return match.group()
+    return mask_value(digits, classify_digits(digits))
 
 
 def mask_text(text: str) -> str:
@@ -139,7 +150,7 @@ def mask_text(text: str) -> str:
         return text
     out = _EMAIL.sub(lambda m: mask_value(m.group(), "email"), text)
     out = _ID_18.sub(lambda m: mask_value(m.group(), "id_number") if is_valid_id_number(m.group()) else m.group(), out)
-    out = _DIGIT_RUN.sub(lambda m: mask_value(m.group(), classify_digits(re.sub(r"[ \-]", "", m.group()))), out)
+    out = _DIGIT_RUN.sub(_mask_run, out)
     return _PASSPORT.sub(lambda m: mask_value(m.group(), "passport"), out)
 
 
