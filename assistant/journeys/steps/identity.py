@@ -1,0 +1,164 @@
+"""Identify the customer and pre-check what matters before the business itself.
+
+Identification takes an ID-card read, a mobile-banking QR token, a booking code or a phone number
+(events from the kiosk readers, or slots the NLU found in speech). The pre-check loads the profile
+and leads with what matters today: a booking (checked in on the spot) and unfinished business.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from assistant.journeys.ports import BankError, BankNotFound, BankUnavailable
+from assistant.journeys.runtime import NEXT, Outcome, Run, stop, wait
+from assistant.journeys.spec import IdentifyStep, PrecheckStep
+from assistant.journeys.types import JourneyInput
+
+BOOKING_CODE = re.compile(r"\b(BK[0-9A-Z]{6})\b", re.IGNORECASE)
+QR_TOKEN = re.compile(r"\b(QR-[0-9A-Z-]{4,})\b", re.IGNORECASE)
+PHONE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
+STRONG = {"id_card", "passport", "qr"}
+MAX_ATTEMPTS = 3
+
+
+def _identity(inp: JourneyInput) -> tuple[str, dict[str, str]] | None:
+    """(method, lookup arguments) from an event, NLU slots or the text itself."""
+    if inp.event is not None:
+        d = inp.event.data
+        if inp.event.type == "id_card_read" and d.get("id_number"):
+            method = "passport" if d.get("document") == "passport" else "id_card"
+            return method, {"id_number": str(d["id_number"])}
+        if inp.event.type == "qr_scanned" and d.get("qr_token"):
+            return "qr", {"qr_token": str(d["qr_token"])}
+        if inp.event.type == "booking_code" and d.get("code"):
+            return "booking_code", {"booking_code": str(d["code"])}
+    s = inp.slots
+    if s.get("booking_code"):
+        return "booking_code", {"booking_code": str(s["booking_code"])}
+    if s.get("phone"):
+        return "phone", {"phone": str(s["phone"])}
+    text = inp.text or ""
+    for method, pattern, arg in (
+        ("booking_code", BOOKING_CODE, "booking_code"),
+        ("qr", QR_TOKEN, "qr_token"),
+        ("phone", PHONE, "phone"),
+    ):
+        m = pattern.search(text)
+        if m:
+            return method, {arg: m.group(1).upper() if method != "phone" else m.group(1)}
+    return None
+
+
+async def identify(step: IdentifyStep, run: Run, inp: JourneyInput | None) -> Outcome:
+    state = run.state
+    if state.customer is not None:
+        return NEXT
+    ctx = state.context
+    if ctx.customer_id:
+        state.customer = {"customer_id": ctx.customer_id, "matched_by": ctx.identified_by or "session"}
+        return NEXT
+    found = _identity(inp) if inp is not None else None
+    if found is None:
+        if inp is not None and (state.awaiting or {}).get("step") == step.id:
+            run.say("engine.invalid_answer")
+        run.say(f"{run.flow.name}.{step.id}", step.prompt)
+        run.suggest("cancel")
+        return wait(kind="identify", step=step.id, methods=list(step.methods))
+    method, args = found
+    allowed = set(step.methods) | ({"passport"} if "id_card" in step.methods else set())
+    if method not in allowed or (step.strong and method not in STRONG):
+        run.say("engine.identify_too_weak")
+        run.say(f"{run.flow.name}.{step.id}", step.prompt)
+        return wait(kind="identify", step=step.id, methods=list(step.methods))
+    try:
+        ref = await run.call("lookup_customer", dict(args), lambda: run.bank.lookup_customer(**args))
+    except BankNotFound:
+        tries = state.attempts.get(step.id, 0) + 1
+        state.attempts[step.id] = tries
+        if tries >= MAX_ATTEMPTS:
+            run.say("engine.too_many_attempts")
+            run.suggest("human")
+            return stop("failed")
+        run.say("engine.identify_not_found")
+        run.say(f"{run.flow.name}.{step.id}", step.prompt)
+        return wait(kind="identify", step=step.id, methods=list(step.methods))
+    except BankError:
+        run.say("engine.bank_unavailable")
+        run.suggest("retry", "human", "cancel")
+        return wait(kind="identify", step=step.id, methods=list(step.methods))
+    state.customer = {**ref, "verified_by": method}
+    run.say("engine.identified")
+    return NEXT
+
+
+def _today_bookings(run: Run, step: PrecheckStep, bookings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    today = run.today().isoformat()
+    return [
+        b
+        for b in bookings
+        if b.get("date") == today
+        and b.get("branch_id") == run.state.context.branch_id
+        and b.get("status") in ("booked", "checked_in")
+        and (step.booking_type is None or b.get("business_type") == step.booking_type)
+    ]
+
+
+async def _check_in(run: Run, step: PrecheckStep, booking: dict[str, Any]) -> None:
+    labels = run.messages.label("business_types", str(booking.get("business_type")))
+    values = {"time": booking.get("time"), "business": labels.zh, "business_en": labels.en}
+    if not step.check_in or booking.get("status") != "booked":
+        run.say("precheck.booking_today", **values)
+        return
+    key = run.idempotency_key(step.id)
+    code = str(booking["code"])
+    try:
+        done = await run.call(
+            "check_in", {"booking_code": code}, lambda: run.bank.check_in(code, idempotency_key=key), key
+        )
+    except BankError:
+        run.say("precheck.booking_today", **values)
+        return
+    run.state.results["check_in"] = done
+    ticket = done.get("ticket", {})
+    run.say("precheck.checked_in", ticket=ticket.get("number"), ahead=ticket.get("waiting_ahead"), **values)
+    run.card("ticket", {"zh": "排队号", "en": "Queue ticket"}, **ticket)
+
+
+async def precheck(step: PrecheckStep, run: Run, inp: JourneyInput | None) -> Outcome:
+    state = run.state
+    customer_id = str((state.customer or {}).get("customer_id", ""))
+    if not customer_id:
+        return NEXT
+    if state.profile is None:
+        try:
+            state.profile = await run.call(
+                "profile", {"customer_id": customer_id}, lambda: run.bank.profile(customer_id)
+            )
+        except BankUnavailable:
+            run.say("engine.bank_unavailable")
+            run.suggest("retry", "human", "cancel")
+            return wait(kind="retry", step=step.id)
+        except BankError:
+            run.say("engine.bank_rejected", reason="profile")
+            return stop("failed")
+    profile = state.profile or {}
+    if state.customer is not None and "name" not in state.customer:
+        state.customer["name"] = profile.get("name")
+    for booking in _today_bookings(run, step, list(profile.get("bookings", []))):
+        await _check_in(run, step, booking)
+    for app in profile.get("applications", []):
+        missing = list(app.get("missing_documents", []))
+        if not missing:
+            continue
+        kind = run.messages.label("application_kinds", str(app.get("kind")))
+        docs = [run.messages.label("documents", str(d)) for d in missing]
+        run.say(
+            "precheck.missing_documents",
+            kind=kind.zh,
+            kind_en=kind.en,
+            documents="、".join(d.zh for d in docs),
+            documents_en=", ".join(d.en for d in docs),
+        )
+        run.card("lead", {"zh": "待补材料", "en": "Documents needed"}, application=app.get("id"), missing=missing)
+    return NEXT

@@ -1,0 +1,169 @@
+"""Steps that talk with the customer: collect slots, and confirm before anything is done.
+
+Both steps are re-entrant: the first visit prompts and waits; the next advance hands them the
+customer's input. Confirmation needs an explicit yes; corrections arriving as new slot values make
+the engine rewind before the confirm step is reached again, so a changed amount is always re-confirmed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.journeys.conditions import evaluate
+from assistant.journeys.render import render_localized, render_value
+from assistant.journeys.runtime import NEXT, Outcome, Run, stop, wait
+from assistant.journeys.slots import SlotError, coerce, yes_no
+from assistant.journeys.spec import CollectStep, ConfirmStep, Localized, SlotSpec
+from assistant.journeys.types import HistoryEntry, JourneyInput
+
+MAX_ATTEMPTS = 3
+
+
+def slot_options(run: Run, spec: SlotSpec) -> list[dict[str, Any]]:
+    """The customer's own accounts or cards a slot may pick from (active ones only)."""
+    profile = run.state.profile or {}
+    if spec.type == "account":
+        return [a for a in profile.get("accounts", []) if a.get("status", "active") == "active"]
+    if spec.type == "card":
+        return list(profile.get("cards", []))
+    return []
+
+
+def option_label(spec: SlotSpec, option: dict[str, Any]) -> Localized:
+    tail = str(option.get("number", ""))[-4:]
+    kind = str(option.get("kind", ""))
+    if spec.type == "card":
+        zh_kind = {"debit": "借记卡", "credit": "信用卡"}.get(kind, "卡")
+        return Localized(zh=f"{zh_kind}（尾号{tail}）", en=f"{kind} card ending {tail}")
+    return Localized(zh=f"账户（尾号{tail}）", en=f"account ending {tail}")
+
+
+def _candidates(inp: JourneyInput, name: str) -> list[Any]:
+    found: list[Any] = []
+    if name in inp.slots:
+        found.append(inp.slots[name])
+    if inp.event is not None and inp.event.type == "touch" and "value" in inp.event.data:
+        found.append(inp.event.data["value"])
+    if inp.text:
+        found.append(inp.text)
+    return found
+
+
+def _accept(run: Run, spec: SlotSpec, inp: JourneyInput, name: str) -> Any:
+    if spec.type == "bool":
+        decided = yes_no(inp.text, run.messages) if inp.action == "reply" else inp.action == "yes"
+        if decided is None:
+            raise SlotError("not yes or no")
+        return decided
+    if not spec.required and inp.action == "no":
+        return None
+    options = slot_options(run, spec)
+    for candidate in _candidates(inp, name):
+        try:
+            return coerce(spec, candidate, options)
+        except SlotError:
+            continue
+    raise SlotError("no valid value")
+
+
+def _prompt_slot(run: Run, step: CollectStep, name: str, spec: SlotSpec) -> Outcome:
+    run.say(f"{run.flow.name}.{step.id}.{name}", spec.prompt)
+    choices: list[Localized] = []
+    if spec.choices:
+        choices = [c.label for c in spec.choices]
+    elif spec.type in ("account", "card"):
+        choices = [option_label(spec, o) for o in slot_options(run, spec)]
+    run.suggest(extra=choices)
+    run.suggest("back", "cancel")
+    if step.form is not None:
+        data = run.data()
+        filled = {
+            n: run.state.slots[n] for n in step.slots if n in run.state.slots and evaluate(run.flow.slots[n].when, data)
+        }
+        run.card("form", step.form, fields=filled, asking=name)
+    return wait(kind="slot", step=step.id, slot=name)
+
+
+async def collect(step: CollectStep, run: Run, inp: JourneyInput | None) -> Outcome:
+    state = run.state
+    for name in step.slots:
+        spec = run.flow.slots[name]
+        if not evaluate(spec.when, run.data()):
+            continue
+        if name in state.slots:
+            if not any(h.slot == name for h in state.history) and not state.attempts.get(f"auto:{name}"):
+                state.history.append(HistoryEntry(step=step.id, slot=name))
+            continue
+        if spec.default is not None:
+            state.slots[name] = coerce(spec, render_value(spec.default, run.data()), slot_options(run, spec))
+            state.attempts[f"auto:{name}"] = 1
+            continue
+        options = slot_options(run, spec)
+        if spec.type in ("account", "card") and len(options) == 1:
+            state.slots[name] = options[0]["id"]
+            state.attempts[f"auto:{name}"] = 1
+            continue
+        awaited = state.awaiting or {}
+        if inp is not None and awaited.get("slot") == name:
+            try:
+                state.slots[name] = _accept(run, spec, inp, name)
+                state.history.append(HistoryEntry(step=step.id, slot=name))
+                inp = None
+                continue
+            except SlotError:
+                tries = state.attempts.get(name, 0) + 1
+                state.attempts[name] = tries
+                if tries >= MAX_ATTEMPTS:
+                    run.say("engine.too_many_attempts")
+                    run.suggest("human", "cancel")
+                    return stop("failed")
+                run.say("engine.invalid_answer", spec.error) if spec.error else run.say("engine.invalid_answer")
+        return _prompt_slot(run, step, name, spec)
+    return NEXT
+
+
+def confirmation_card(run: Run, step: ConfirmStep) -> dict[str, Any]:
+    data = run.data()
+    fields = [
+        {"label": {"zh": f.label.zh, "en": f.label.en}, "value": render_localized(f.value, data)}
+        for f in step.fields
+        if evaluate(f.when, data)
+    ]
+    disclosures = [render_localized(d, data) for d in step.disclosures]
+    return {"fields": fields, "disclosures": disclosures}
+
+
+def _ask(run: Run, step: ConfirmStep) -> Outcome:
+    card = confirmation_card(run, step)
+    for d in step.disclosures:
+        run.say(f"{run.flow.name}.{step.id}.disclosure", d)
+    run.say(f"{run.flow.name}.{step.id}", step.prompt)
+    run.card("confirmation", step.title, **card)
+    run.suggest("confirm", "back", "cancel")
+    return wait(kind="confirm", step=step.id)
+
+
+async def confirm(step: ConfirmStep, run: Run, inp: JourneyInput | None) -> Outcome:
+    state = run.state
+    if state.confirmed.get(step.id) == state.epoch:
+        return NEXT
+    awaited = state.awaiting or {}
+    if inp is None or awaited.get("step") != step.id or run.slots_changed:
+        return _ask(run, step)
+    if inp.action in ("yes", "no"):
+        decision: bool | None = inp.action == "yes"
+    else:
+        decision = yes_no(inp.text, run.messages)
+    if decision is None:
+        run.say("engine.confirm_unclear")
+        return _ask(run, step)
+    if decision:
+        state.confirmed[step.id] = state.epoch
+        state.history.append(HistoryEntry(step=step.id))
+        return NEXT
+    if step.on_no == "cancel":
+        run.say("engine.cancelled")
+        return stop("cancelled")
+    if step.on_no == "back":
+        return Outcome("goto", target="__back__")
+    return Outcome("goto", target=step.on_no)
