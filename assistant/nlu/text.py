@@ -65,6 +65,6 @@ def detect_language(text: str, default: Language = "zh") -> Language:
     english_share = len(words) / (len(words) + cjk / 2)
     if english_share < 0.2:
         return "zh"
-    if english_share > 0.85:
+    if english_share > 0.92:
         return "en"
     return "mixed"

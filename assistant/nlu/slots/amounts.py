@@ -45,6 +45,11 @@ _MONEY_VERB = re.compile(
     r"buy|remit|wire|invest|put|take out)[^,，。.!?！？]{0,14}$",
     re.IGNORECASE,
 )
+_ROUGH = re.compile(r"(?:一二|两三|二三|三四|四五|五六|六七|七八|八九)[十百千万]")
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔"
+    "钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
 _TENTHS_AFTER_KUAI = re.compile(r"^[一二三四五六七八九1-9](?![\d千万百十])")
 
 
@@ -123,6 +128,15 @@ def _english_amounts(text: str) -> list[Amount]:
     return found
 
 
+def _is_rough_range(text: str, start: int) -> bool:
+    """两三千, 四五万: two neighbouring digits then a magnitude is a rough range, unless the first
+    digit ends a name (李四五千 = 5000 to 李四), which we tell by a surname just before it."""
+    m = _ROUGH.match(text, start)
+    if not m:
+        return False
+    return not (start > 0 and text[start - 1] in _SURNAMES)
+
+
 def find_amounts(text: str) -> list[Amount]:
     """Every amount in `text` (normalised, see `assistant.nlu.text.normalize`), in order."""
     found = _english_amounts(text)
@@ -132,6 +146,8 @@ def find_amounts(text: str) -> list[Amount]:
         if any(s <= start < e for s, e in taken):
             continue
         if start > 0 and (text[start - 1].isdigit() or text[start - 1] == "."):
+            continue
+        if _is_rough_range(text, start):
             continue
         # 张三五千: the run is 三五千; drop leading characters until the rest reads as a number.
         while start < end and (value := _value(text[start:end])) is None:
