@@ -16,6 +16,7 @@ from avatar.vision.options import VisionOptions
 if TYPE_CHECKING:
     from avatar.vision.analyzer import VisionAnalyzer, get_analyzer
     from avatar.vision.frames import FrameError
+    from avatar.vision.session import KioskVisionFeed
     from avatar.vision.tracker import KioskVisionTracker, describe_image
     from avatar.vision.types import Box, Face, FrameObservation, HeadPose, VisionContext, VisionEvent
 
@@ -24,6 +25,7 @@ _WHERE = {
     "get_analyzer": "analyzer",
     "FrameError": "frames",
     "KioskVisionTracker": "tracker",
+    "KioskVisionFeed": "session",
     "describe_image": "tracker",
     "Box": "types",
     "Face": "types",
@@ -39,6 +41,7 @@ __all__ = [
     "FrameError",
     "FrameObservation",
     "HeadPose",
+    "KioskVisionFeed",
     "KioskVisionTracker",
     "VisionAnalyzer",
     "VisionContext",

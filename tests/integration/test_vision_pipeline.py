@@ -3,6 +3,7 @@ from it: detection, head direction, hand-at-ear check, bad frames, threads, and 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,6 +14,7 @@ import pytest
 from avatar.vision.analyzer import VisionAnalyzer, get_analyzer
 from avatar.vision.frames import FrameError
 from avatar.vision.options import VisionOptions
+from avatar.vision.session import KioskVisionFeed
 from avatar.vision.tracker import KioskVisionTracker, describe_image
 from avatar.vision.types import VisionContext
 from tests.integration.vision_images import hue_shifted, kiosk_frame, portrait_bgr, squeeze_half
@@ -143,3 +145,28 @@ def test_a_visit_from_real_frames(analyzer: VisionAnalyzer, portrait: np.ndarray
     assert "gaze" in kinds
     order = [k for k in kinds if k != "gaze"]
     assert order == ["customer_arrived", "extra_face_close_behind", "person_changed", "customer_left"]
+
+
+async def test_feed_analyses_off_the_loop_and_survives_bad_frames(
+    analyzer: VisionAnalyzer, portrait: np.ndarray, caplog: pytest.LogCaptureFixture
+) -> None:
+    feed = KioskVisionFeed(analyzer, left_after_s=2.0, kiosk="k1")
+    ok, jpeg = cv2.imencode(".jpg", kiosk_frame(portrait))
+    assert ok
+    events = []
+    for index in range(3):
+        events += await feed.submit(jpeg.tobytes(), index * 0.25)
+    assert [event.type for event in events][:1] == ["customer_arrived"]
+    with caplog.at_level("WARNING", logger="avatar.vision.session"):
+        assert await feed.submit(b"garbage", 1.0) == []
+    assert feed.stats.rejected == 1 and "not a decodable image" in feed.stats.last_error
+    assert any(record.message == "vision frame dropped" for record in caplog.records)
+    # a second frame while one is in analysis is dropped, not queued
+    both = await asyncio.gather(feed.submit(jpeg.tobytes(), 1.25), feed.submit(jpeg.tobytes(), 1.3))
+    assert feed.stats.dropped_busy == 1 and both[1] == []
+    # the pose model runs only while a transfer is in progress
+    await feed.submit(jpeg.tobytes(), 1.5, VisionContext(transfer_in_progress=True))
+    assert feed.last is not None and feed.last.hand_at_ear is False
+    await feed.submit(jpeg.tobytes(), 1.75)
+    assert feed.last.hand_at_ear is None
+    assert [event.type for event in feed.tick(10.0)] == ["customer_left"]
