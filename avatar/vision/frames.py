@@ -24,7 +24,8 @@ def decode_frame(data: bytes, *, max_bytes: int) -> np.ndarray:
         raise FrameError("empty frame")
     if len(data) > max_bytes:
         raise FrameError(f"frame of {len(data)} bytes exceeds the limit of {max_bytes}")
-    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    # IMREAD_COLOR applies the EXIF orientation (phone photos) and drops alpha, which we would drop anyway
+    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if image is None:
         raise FrameError("not a decodable image")
     return to_rgb(image, order="bgr")
