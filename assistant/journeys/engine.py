@@ -8,7 +8,7 @@ is in `steps/`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,7 +18,7 @@ from assistant.journeys.conditions import evaluate
 from assistant.journeys.loader import load_flows
 from assistant.journeys.ports import BankPort
 from assistant.journeys.runtime import Run
-from assistant.journeys.slots import SlotError, coerce, normalize
+from assistant.journeys.slots import SlotError, coerce, map_slots, normalize
 from assistant.journeys.spec import CollectStep, Flow
 from assistant.journeys.steps import HANDLERS
 from assistant.journeys.steps.interaction import slot_options
@@ -48,8 +48,11 @@ class JourneyEngine:
         flows: Mapping[str, Flow] | None = None,
         messages: Messages | None = None,
         products: Products | None = None,
+        extractor: Callable[[str], Mapping[str, Any]] | None = None,
     ) -> None:
+        """`extractor` (e.g. the NLU's `extract_slots`) reads slots from answers that arrive as text only."""
         self.bank = bank
+        self.extractor = extractor
         self.flows: dict[str, Flow] = dict(flows) if flows is not None else load_flows()
         self.messages = messages or load_messages()
         self.products = products or load_products()
@@ -83,6 +86,7 @@ class JourneyEngine:
             event=event if isinstance(event, Event) or event is None else Event.model_validate(event),
         )
         run = self._run(flow, state)
+        inp = self._with_slots(flow, inp)
         self._merge_slots(run, inp)
         return await self._loop(run, inp)
 
@@ -110,6 +114,7 @@ class JourneyEngine:
             return await self._loop(run, None)
         if given.action == "side_question":
             return await self._reprompt(run)
+        given = self._with_slots(flow, given)
         self._merge_slots(run, given)
         return await self._loop(run, given)
 
@@ -138,6 +143,13 @@ class JourneyEngine:
             if said in (normalize(p) for p in phrases):
                 return inp.model_copy(update={"action": action})
         return inp
+
+    def _with_slots(self, flow: Flow, inp: JourneyInput) -> JourneyInput:
+        """Slots keyed by the flow's names, extracted from the text when the caller passed none."""
+        raw = dict(inp.slots)
+        if not raw and inp.text and self.extractor is not None and inp.action == "reply":
+            raw = dict(self.extractor(inp.text))
+        return inp.model_copy(update={"slots": map_slots(raw, flow.slots)})
 
     def _result(self, run: Run) -> AdvanceResult:
         st = run.state

@@ -21,6 +21,34 @@ DIGITS = re.compile(r"\d+")
 PUNCT = re.compile(r"[\s,.!?;:，。！？；：、\"'“”‘’()（）]+")
 
 
+NLU_DEFAULTS = {"amount": "amount", "phone": "phone", "card": "card_tail", "integer": "term"}
+
+
+def nlu_key(name: str, spec: SlotSpec) -> str:
+    """Which key of the NLU's extraction feeds this slot: explicit, else by type, else the slot's name."""
+    return spec.nlu or NLU_DEFAULTS.get(spec.type, name)
+
+
+def unwrap(value: Any) -> Any:
+    """The NLU's structured values ({value: 5000, ...}, {months: 12, ...}, {name: ...}) as plain values."""
+    if isinstance(value, dict):
+        for key in ("value", "months", "name"):
+            if key in value:
+                return value[key]
+    return value
+
+
+def map_slots(slots: dict[str, Any], specs: dict[str, SlotSpec]) -> dict[str, Any]:
+    """NLU output (or already flow-named values) keyed by this flow's slot names; exact names win."""
+    mapped: dict[str, Any] = {}
+    for name, spec in specs.items():
+        if name in slots:
+            mapped[name] = unwrap(slots[name])
+        elif nlu_key(name, spec) in slots:
+            mapped[name] = unwrap(slots[nlu_key(name, spec)])
+    return mapped
+
+
 class SlotError(ValueError):
     """The answer does not fit the slot; the step re-prompts."""
 

@@ -15,8 +15,8 @@ from assistant.journeys.runtime import NEXT, Outcome, Run, stop, wait
 from assistant.journeys.spec import IdentifyStep, PrecheckStep
 from assistant.journeys.types import JourneyInput
 
-BOOKING_CODE = re.compile(r"\b(BK[0-9A-Z]{6})\b", re.IGNORECASE)
-QR_TOKEN = re.compile(r"\b(QR-[0-9A-Z-]{4,})\b", re.IGNORECASE)
+BOOKING_CODE = re.compile(r"(?<![A-Za-z0-9])(BK[0-9A-Z]{6})(?![A-Za-z0-9])", re.IGNORECASE)
+QR_TOKEN = re.compile(r"(?<![A-Za-z0-9])(QR-[0-9A-Z-]{4,})(?![A-Za-z0-9-])", re.IGNORECASE)
 PHONE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
 STRONG = {"id_card", "passport", "qr"}
 MAX_ATTEMPTS = 3

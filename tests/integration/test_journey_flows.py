@@ -1,0 +1,318 @@
+"""Every shipped journey run to the end against the real sandbox bank through the real clients
+(in-process ASGI) and the journeys' bank adapter: happy paths, blocks, authorisation, idempotency."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from assistant.journeys import JourneyEngine
+from assistant.journeys.bank_adapter import ClientsBankPort
+from assistant.nlu.slots import extract_slots
+from integrations import schemas as api
+from integrations.bundle import BankClients
+from integrations.config import BankOptions
+from integrations.sandbox.seed import cast_summary
+from tests.integration.journey_driver import Driver
+
+pytestmark = pytest.mark.integration
+
+OPTIONS = BankOptions(max_attempts=2, backoff_initial_s=0.01, backoff_max_s=0.02, read_timeout_s=2.0)
+CAST = cast_summary()
+ZW, LX, WQ, CJ, EC = (CAST[k] for k in ("zhang_wei", "li_xiuying", "wang_qiang", "chen_jing", "emily_clark"))
+FRAUD = CAST["fraud_payee"]
+
+
+@pytest.fixture
+async def clients(tmp_path: Path) -> AsyncIterator[BankClients]:
+    bank = BankClients.in_process(tmp_path / "sandbox.db", OPTIONS)
+    yield bank
+    await bank.aclose()
+
+
+@pytest.fixture
+def port(clients: BankClients) -> ClientsBankPort:
+    return ClientsBankPort(clients)
+
+
+@pytest.fixture
+def driver(port: ClientsBankPort) -> Driver:
+    return Driver(JourneyEngine(port, extractor=extract_slots))
+
+
+async def balance(port: ClientsBankPort, customer_id: str, account_id: str) -> Decimal:
+    profile = await port.profile(customer_id)
+    return next(Decimal(a["balance"]) for a in profile["accounts"] if a["id"] == account_id)
+
+
+async def test_transfer_small_same_bank(driver: Driver, port: ClientsBankPort) -> None:
+    before = await balance(port, ZW["customer_id"], "A1001")
+    r = await driver.start("transfer", slots={"amount": 2000})
+    assert r.awaiting and r.awaiting["kind"] == "identify"
+    await driver.qr(ZW["qr_token"])
+    assert driver.awaiting["slot"] == "payee_name"  # one account: chosen automatically; amount pre-filled
+    await driver.send("陈静")
+    await driver.send("1101 0500 0100 4004")
+    await driver.send("本行")
+    await driver.send("不用")
+    assert driver.awaiting["kind"] == "confirm"
+    card = next(c for c in driver.last.cards if c.type == "confirmation")
+    values = [f["value"]["zh"] for f in card.data["fields"]]
+    assert "陈静" in values and "2000.00元" in values and any(v.startswith("0元") for v in values)
+    assert not driver.calls("transfer")
+    await driver.send("确认")
+    assert driver.status == "completed"
+    (call,) = driver.calls("transfer")
+    assert call.arguments["amount"] == "2000.00" and call.idempotency_key
+    assert call.result["status"] == "completed"
+    assert await balance(port, ZW["customer_id"], "A1001") == before - Decimal("2000.00")
+    assert driver.calls("device_command")[0].result["status"] == "completed"
+
+
+async def test_transfer_to_fraud_account_is_blocked(driver: Driver, port: ClientsBankPort) -> None:
+    await driver.start("transfer")
+    await driver.qr(ZW["qr_token"])
+    await driver.send(slots={"payee_name": FRAUD["name"], "payee_account": FRAUD["account_number"], "amount": 500})
+    await driver.send(FRAUD["bank"])
+    await driver.send("否")
+    assert driver.status == "blocked"
+    assert driver.calls("risk_screen")[0].result["decision"] == "block"
+    assert not driver.calls("transfer")
+
+
+async def test_listed_customer_is_blocked(driver: Driver) -> None:
+    await driver.start("transfer", slots={"payee_name": "赵六", "payee_account": "6222000011112222", "amount": 100})
+    await driver.card(WQ["id_number"])
+    await driver.send("示范银行")
+    await driver.send("no")
+    assert driver.status == "blocked"
+    assert not driver.calls("transfer")
+    assert "风险" in driver.last.text("zh")
+
+
+async def _large_transfer_to_authorisation(driver: Driver) -> str:
+    await driver.start("transfer", slots={"amount": 60000, "payee_name": "李明", "payee_account": "6222000011113333"})
+    await driver.card(LX["id_number"])
+    await driver.send("建设银行")
+    await driver.send("否")
+    if driver.awaiting.get("kind") == "risk_ack":  # elderly customer, large amount: a fraud warning first
+        await driver.send("是的，继续")
+    assert driver.awaiting["kind"] == "confirm"
+    await driver.send("确认")
+    assert driver.status == "waiting_authorization"
+    assert driver.last.authorization and driver.last.authorization["status"] == "pending"
+    return str(driver.last.authorization["id"])
+
+
+async def test_large_transfer_waits_for_authorisation_then_approved(driver: Driver, port: ClientsBankPort) -> None:
+    before = await balance(port, LX["customer_id"], "A1002")
+    auth_id = await _large_transfer_to_authorisation(driver)
+    await driver.send("好了吗")
+    assert driver.status == "waiting_authorization"
+    assert await balance(port, LX["customer_id"], "A1002") == before
+    decided = await port.decide_authorization(auth_id, True, "teller-07", idempotency_key="auth-approve-1")
+    await driver.send(action="event", event={"type": "authorization_decided", "data": decided})
+    assert driver.status == "completed"
+    assert await balance(port, LX["customer_id"], "A1002") == before - Decimal("60000.00")
+
+
+async def test_large_transfer_rejected_stops(driver: Driver, port: ClientsBankPort) -> None:
+    before = await balance(port, LX["customer_id"], "A1002")
+    auth_id = await _large_transfer_to_authorisation(driver)
+    decided = await port.decide_authorization(auth_id, False, "expert-02", idempotency_key="auth-reject-1")
+    await driver.send(action="event", event={"type": "authorization_decided", "data": decided})
+    assert driver.status == "rejected"
+    assert "未获授权" in driver.last.text("zh")
+    assert await balance(port, LX["customer_id"], "A1002") == before
+
+
+async def test_retried_execute_reuses_the_idempotency_key(
+    driver: Driver, clients: BankClients, port: ClientsBankPort
+) -> None:
+    before = await balance(port, ZW["customer_id"], "A1001")
+    await driver.start("transfer", slots={"amount": 1000, "payee_name": "陈静", "payee_account": "1101050001004004"})
+    await driver.qr(ZW["qr_token"])
+    await driver.send("示范银行")
+    await driver.send("否")
+    # The bank carries the transfer out but the answer is lost: the client sees 503s and gives up.
+    await clients.sandbox.set_faults([api.Fault(path_prefix="/v1/transfers", error_rate=1.0, after_processing=True)])
+    await driver.send("确认")
+    assert driver.awaiting["kind"] == "retry"
+    assert driver.status == "active"
+    await clients.sandbox.clear_faults()
+    await driver.send("重试")
+    assert driver.status == "completed"
+    keys = {c.idempotency_key for c in driver.calls("transfer")}
+    assert len(driver.calls("transfer")) == 2 and len(keys) == 1
+    assert await balance(port, ZW["customer_id"], "A1001") == before - Decimal("1000.00")
+
+
+async def test_card_loss_and_replacement_at_kiosk(driver: Driver, port: ClientsBankPort) -> None:
+    await driver.start("card_loss")
+    await driver.card(ZW["id_number"])
+    assert driver.awaiting["slot"] == "card"  # a debit and a credit card: ask which
+    await driver.send("尾号1018的卡")
+    assert driver.awaiting["kind"] == "confirm"
+    await driver.send("确认")
+    (loss,) = driver.calls("report_card_loss")
+    assert loss.arguments["card_id"] == "K1001" and loss.result["status"] == "lost"
+    await driver.send("是")
+    await driver.send("现场领取")
+    card = next(c for c in driver.last.cards if c.type == "confirmation")
+    assert any(f["value"]["zh"].startswith("5元") for f in card.data["fields"])
+    await driver.send("确认")
+    assert driver.status == "completed"
+    replacement = driver.calls("replace_card")[0].result
+    assert replacement["ready"] == "now"
+    assert any(c.arguments["command"] == "dispense_card" for c in driver.calls("device_command"))
+
+
+async def test_time_deposit_with_recommendation(driver: Driver) -> None:
+    await driver.start("time_deposit", slots={"amount": 10000})
+    await driver.qr(ZW["qr_token"])
+    await driver.send("一年")
+    assert "1.35%" in str(driver.last.cards[-1].data)
+    await driver.send("确认")
+    assert driver.status == "completed"
+    deposit = driver.calls("open_time_deposit")[0].result
+    assert deposit["term_months"] == 12 and deposit["principal"] == "10000.00"
+    referrals = driver.last.referrals
+    assert referrals and referrals[0]["customer_id"] == ZW["customer_id"]
+
+
+async def test_booking_check_in_leads_with_the_booking(driver: Driver) -> None:
+    await driver.start("booking_check_in")
+    r = await driver.send(action="event", event={"type": "booking_code", "data": {"code": CJ["booking_codes"][0]}})
+    text = r.text("zh")
+    assert "您预约了今天10:30的个人养老金账户开户，已为您签到" in text
+    assert "您的个人消费贷款申请还缺收入证明" in text
+    assert driver.status == "completed"
+    assert not driver.calls("queue_ticket")
+
+
+async def test_walk_in_check_in_takes_a_ticket(driver: Driver) -> None:
+    await driver.start("booking_check_in")
+    await driver.qr(ZW["qr_token"])
+    assert driver.status == "completed"
+    assert driver.calls("queue_ticket")[0].ok
+
+
+async def test_online_booking_branch_handling(driver: Driver) -> None:
+    await driver.start("booking_branch")
+    await driver.send(f"我的预约码是{CJ['booking_codes'][0]}")
+    assert driver.awaiting["slot"] == "contact_phone"
+    await driver.send("15021089876")
+    card = next(c for c in driver.last.cards if c.type == "confirmation")
+    assert "个人养老金账户开户" in str(card.data)
+    await driver.send("确认")
+    assert driver.status == "completed"
+
+
+async def test_statement_balance_and_print(driver: Driver, port: ClientsBankPort) -> None:
+    await driver.start("statement")
+    await driver.qr(ZW["qr_token"])
+    r = await driver.send("查余额")
+    assert driver.status == "completed"
+    assert "余额为36800.00元" in r.text("zh")
+    other = Driver(driver.engine, "sess-2")
+    await other.start("statement")
+    await other.qr(ZW["qr_token"])
+    await other.send("打印流水")
+    assert other.status == "completed"
+    assert other.calls("transactions")[0].ok and other.calls("device_command")
+
+
+async def test_wealth_purchase_suitable_is_handed_to_specialist(driver: Driver) -> None:
+    await driver.start("wealth_purchase")
+    await driver.qr(ZW["qr_token"])  # C3
+    await driver.send("我要买示范债券精选两万")  # both slots from one utterance, through the NLU
+    assert driver.awaiting["kind"] == "confirm"
+    said = driver.last.text("zh")
+    assert "R3" in said and "不保证本金和收益" in said
+    await driver.send("确认")
+    assert driver.status == "handed_off"
+    assert driver.last.handoff is not None and driver.last.handoff.skill == "wealth"
+    assert driver.last.handoff.summary["slots"]["product"] == "示范债券精选"
+
+
+async def test_wealth_purchase_unsuitable_is_blocked(driver: Driver) -> None:
+    await driver.start("wealth_purchase", slots={"amount": 5000})
+    await driver.card(LX["id_number"])  # C1
+    await driver.send("示范债券精选")
+    assert driver.status == "blocked"
+    assert "R3" in driver.last.text("zh") and "C1" in driver.last.text("zh")
+
+
+async def test_foreign_exchange_for_passport_holder(driver: Driver) -> None:
+    await driver.start("foreign_exchange", language="en")
+    await driver.card(EC["passport_number"], document="passport")
+    await driver.send("buy")
+    await driver.send("USD")
+    await driver.send("1000")
+    card = next(c for c in driver.last.cards if c.type == "confirmation")
+    assert "7.1320" in str(card.data)
+    await driver.send("confirm")
+    assert driver.status == "completed"
+    assert driver.calls("queue_ticket")[0].arguments["business_type"] == "foreign_exchange"
+    assert "ticket" in driver.last.text("en")
+
+
+async def test_pension_account_with_booking(driver: Driver) -> None:
+    await driver.start("pension_account")
+    r = await driver.send(action="event", event={"type": "booking_code", "data": {"code": CJ["booking_codes"][0]}})
+    assert "已为您签到" in r.text("zh")
+    assert driver.awaiting["slot"] == "yearly_amount"  # the one debit card is chosen automatically
+    await driver.send("20000")
+    assert driver.awaiting["slot"] == "yearly_amount"  # above the 12,000 cap: re-asked
+    await driver.send("12000")
+    await driver.send("确认")
+    assert driver.status == "completed"
+    assert not driver.calls("queue_ticket")  # the check-in already gave a ticket
+
+
+async def test_account_opening_goes_to_remote_verification(driver: Driver) -> None:
+    await driver.start("account_opening", language="en")
+    await driver.card(EC["passport_number"], document="passport")
+    await driver.send("savings")
+    await driver.send("13301234567")
+    await driver.send("confirm")
+    assert driver.status == "handed_off"
+    assert driver.last.handoff is not None and driver.last.handoff.skill == "remote_verification"
+
+
+async def test_scan_to_identify_counter_delivery(driver: Driver) -> None:
+    await driver.start("scan_counter")
+    await driver.qr(ZW["qr_token"])
+    await driver.send("取款")
+    await driver.send("60000")
+    assert driver.awaiting["slot"] == "amount"
+    await driver.send("3000")
+    await driver.send("确认")
+    assert driver.status == "completed"
+    order = driver.calls("counter_order")[0].result
+    assert order["pickup_code"] in driver.said()
+
+
+async def test_self_service_remote_verification(driver: Driver) -> None:
+    await driver.start("self_service_remote")
+    await driver.card(ZW["id_number"])
+    await driver.send("13800138000")
+    await driver.send("确认")
+    assert driver.status == "handed_off"
+    assert driver.last.handoff is not None and driver.last.handoff.summary["slots"]["new_phone"] == "13800138000"
+
+
+async def test_branch_acceptance_remote_service(driver: Driver) -> None:
+    await driver.start("acceptance_remote", slots=extract_slots("我想贷款十万"))
+    r = await driver.card(CJ["id_number"])
+    assert "您的个人消费贷款申请还缺收入证明" in r.text("zh")
+    assert driver.awaiting["slot"] == "loan_term"  # the amount came with the first utterance
+    await driver.send("三年")
+    await driver.send("装修")
+    await driver.send("确认")
+    assert driver.status == "handed_off"
+    assert driver.last.handoff is not None and driver.last.handoff.skill == "loans"
+    assert driver.last.follow_ups and driver.last.follow_ups[0]["action"] == "customer_manager_callback"
