@@ -20,6 +20,7 @@ from assistant.logging import get_logger
 from assistant.model_assets import assets_status
 from assistant.store import Database
 from assistant.store.sessions import SessionStore
+from integrations.bundle import build_bank_clients
 
 log = get_logger("lobby.app")
 
@@ -40,6 +41,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events = build_event_bus(settings.redis_url)
         app.state.events = events
         app.state.readiness.register("events", events.ping)
+        bank = await asyncio.to_thread(build_bank_clients, settings.bank_url, settings.var_dir, settings.bank)
+        app.state.bank = bank
+        app.state.readiness.register("bank", bank.health)
         app.state.knowledge = knowledge.KnowledgeService(settings)
         app.state.knowledge.start()
         app.state.readiness.register("knowledge", app.state.knowledge.readiness)
@@ -48,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await app.state.knowledge.stop()
+            await bank.aclose()
             await events.close()
             db.dispose()
             log.info("stopped")

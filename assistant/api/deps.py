@@ -10,6 +10,7 @@ from assistant.config import Settings
 from assistant.events import EventBus
 from assistant.store import Database
 from assistant.store.sessions import SessionStore
+from integrations.bundle import BankClients
 
 
 def _settings(request: Request) -> Settings:
@@ -27,6 +28,11 @@ def _sessions(request: Request) -> SessionStore:
     return store
 
 
+def _bank(request: Request) -> BankClients:
+    bank: BankClients = request.app.state.bank
+    return bank
+
+
 def _events(request: Request) -> EventBus:
     bus: EventBus = request.app.state.events
     return bus
@@ -36,3 +42,4 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 DatabaseDep = Annotated[Database, Depends(_database)]
 SessionStoreDep = Annotated[SessionStore, Depends(_sessions)]
 EventBusDep = Annotated[EventBus, Depends(_events)]
+BankDep = Annotated[BankClients, Depends(_bank)]

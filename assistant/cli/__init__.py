@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from assistant.cli import bench, config_cmd, db, eval, kb, models, pending, serve
+from assistant.cli import sandbox as sandbox_cmd
 from assistant.cli import tts as tts_cmd
 from assistant.cli import vision as vision_cmd
 
@@ -23,6 +24,7 @@ app.add_typer(kb.app, name="kb")
 app.add_typer(models.app, name="models")
 app.add_typer(db.app, name="db")
 app.add_typer(bench.app, name="bench")
+app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(eval.app, name="eval")
 pending.register(app)
 
