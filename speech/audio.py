@@ -19,7 +19,11 @@ import av.error
 import numpy as np
 import numpy.typing as npt
 
-from speech.asr.base import AudioInput, as_float_mono
+AudioInput = str | os.PathLike[str] | bytes | bytearray | memoryview | npt.NDArray[Any]
+"""A file path, the bytes of an encoded file (wav, flac, mp3, ogg, m4a ...), or samples.
+
+An array is float (-1..1) or int16, shaped (n,) or (n, channels); its rate is `sample_rate`
+(16 kHz when not given)."""
 
 SAMPLE_RATE = 16_000
 """Whisper and Silero VAD both work on 16 kHz mono."""
@@ -186,3 +190,22 @@ def pcm16_to_float(chunk: bytes) -> npt.NDArray[np.float32]:
     if len(chunk) % 2:
         raise AudioDecodeError("PCM chunk has an odd number of bytes; expected 16-bit samples")
     return np.frombuffer(chunk, dtype="<i2").astype(np.float32) / 32768.0
+
+
+def as_float_mono(samples: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
+    """int16/float arrays, mono or (n, channels), as float32 mono in -1..1."""
+    arr = np.asarray(samples)
+    if arr.dtype == np.int16:
+        arr = arr.astype(np.float32) / 32768.0
+    elif arr.dtype == np.int32:
+        arr = arr.astype(np.float32) / 2147483648.0
+    else:
+        arr = arr.astype(np.float32, copy=False)
+    if arr.ndim == 2:
+        # (n, channels) is the soundfile convention; a (channels, n) array with few rows is transposed
+        if arr.shape[0] <= 8 < arr.shape[1]:
+            arr = arr.T
+        arr = arr.mean(axis=1)
+    elif arr.ndim != 1:
+        raise ValueError(f"audio array must be 1-D or 2-D, got shape {arr.shape}")
+    return np.ascontiguousarray(arr, dtype=np.float32)

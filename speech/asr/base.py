@@ -6,18 +6,10 @@ and these dataclasses only, never on faster-whisper, so an engine can be swapped
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-import numpy as np
-import numpy.typing as npt
-
-AudioInput = str | os.PathLike[str] | bytes | bytearray | memoryview | npt.NDArray[Any]
-"""A file path, the bytes of an encoded file (wav, flac, mp3, ogg, m4a ...), or samples.
-
-An array is float (-1..1) or int16, shaped (n,) or (n, channels); its rate is `sample_rate`
-(16 kHz when not given)."""
+from speech.audio import AudioInput
 
 LANGUAGES = ("zh", "en", "auto")
 
@@ -113,22 +105,3 @@ class SpeechRecognizer(Protocol):
 def empty_transcript(language: str, duration_s: float, processing_s: float = 0.0) -> Transcript:
     """No speech: the honest answer for silence, noise or music."""
     return Transcript(text="", language=language, duration_s=duration_s, processing_s=processing_s)
-
-
-def as_float_mono(samples: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
-    """int16/float arrays, mono or (n, channels), as float32 mono in -1..1."""
-    arr = np.asarray(samples)
-    if arr.dtype == np.int16:
-        arr = arr.astype(np.float32) / 32768.0
-    elif arr.dtype == np.int32:
-        arr = arr.astype(np.float32) / 2147483648.0
-    else:
-        arr = arr.astype(np.float32, copy=False)
-    if arr.ndim == 2:
-        # (n, channels) is the soundfile convention; a (channels, n) array with few rows is transposed
-        if arr.shape[0] <= 8 < arr.shape[1]:
-            arr = arr.T
-        arr = arr.mean(axis=1)
-    elif arr.ndim != 1:
-        raise ValueError(f"audio array must be 1-D or 2-D, got shape {arr.shape}")
-    return np.ascontiguousarray(arr, dtype=np.float32)

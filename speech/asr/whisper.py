@@ -42,6 +42,7 @@ class WhisperTuning:
     initial_prompt: str | None = None
     hotwords: str | None = None
     vad_filter: bool = True
+    normalize_gain: bool = True  # quiet microphones decode worse; silence is gated out before this
     guard: bool = True
     correct: bool = True
     condition_on_previous_text: bool = False  # True lets one hallucination seed the next segment
@@ -49,7 +50,14 @@ class WhisperTuning:
     @classmethod
     def baseline(cls, beam_size: int = 5) -> WhisperTuning:
         """Whisper as shipped: language only; no prompt, hotwords, VAD, guard or correction."""
-        return cls(beam_size=beam_size, vad_filter=False, guard=False, correct=False, condition_on_previous_text=True)
+        return cls(
+            beam_size=beam_size,
+            vad_filter=False,
+            normalize_gain=False,
+            guard=False,
+            correct=False,
+            condition_on_previous_text=True,
+        )
 
 
 _MODELS: dict[tuple[str, str, str, int], Any] = {}
@@ -178,6 +186,7 @@ class WhisperRecognizer:
         correct: bool = True,
         draft: bool = False,
     ) -> Transcript:
+        model = self.model  # loading (once per process) is not part of this input's processing time
         started = time.perf_counter()
         samples = load_audio(audio, sample_rate=sample_rate, limits=self.limits)
         lang = language or self.default_language
@@ -186,7 +195,9 @@ class WhisperRecognizer:
         if samples.size == 0 or float(np.max(np.abs(samples))) < SILENCE_PEAK:
             return empty_transcript(whisper_lang or "", duration, time.perf_counter() - started)
         tuning = replace(self.tuning, beam_size=1, correct=False) if draft else self.tuning
-        segments, info = self._decode(samples, whisper_lang, tuning)
+        if tuning.normalize_gain:
+            samples = normalize_peak(samples)
+        segments, info = self._decode(model, samples, whisper_lang, tuning)
         dropped: list[str] = []
         if tuning.guard:
             segments, dropped = self.guard.filter(segments)
@@ -212,7 +223,7 @@ class WhisperRecognizer:
         )
 
     def _decode(
-        self, samples: npt.NDArray[np.float32], language: str | None, tuning: WhisperTuning
+        self, model: Any, samples: npt.NDArray[np.float32], language: str | None, tuning: WhisperTuning
     ) -> tuple[list[Segment], Any]:
         kwargs: dict[str, Any] = {
             "language": language,
@@ -228,7 +239,7 @@ class WhisperRecognizer:
                 kwargs["initial_prompt"] = tuning.initial_prompt
             if tuning.hotwords:
                 kwargs["hotwords"] = tuning.hotwords
-        raw_segments, info = self.model.transcribe(samples, **kwargs)
+        raw_segments, info = model.transcribe(samples, **kwargs)
         segments = [
             Segment(
                 start=round(float(s.start), 3),
@@ -241,6 +252,14 @@ class WhisperRecognizer:
             for s in raw_segments
         ]
         return segments, info
+
+
+def normalize_peak(samples: npt.NDArray[np.float32], target: float = 0.9) -> npt.NDArray[np.float32]:
+    """Scale so the loudest sample sits at `target` (whisper-base does measurably better on loud input)."""
+    peak = float(np.max(np.abs(samples))) if samples.size else 0.0
+    if peak <= 0:
+        return samples
+    return (samples * (target / peak)).astype(np.float32)
 
 
 def _confidence(segments: list[Segment]) -> float:
