@@ -6,6 +6,7 @@ import typer
 
 from assistant.cli import bench, config_cmd, db, eval, kb, models, pending, serve
 from assistant.cli import sandbox as sandbox_cmd
+from assistant.cli import asr as asr_cmd
 from assistant.cli import tts as tts_cmd
 from assistant.cli import vision as vision_cmd
 
@@ -20,6 +21,7 @@ app.command("serve")(serve.serve)
 app.command("config")(config_cmd.config)
 app.command("vision")(vision_cmd.vision)
 app.command("tts")(tts_cmd.tts)
+app.command("asr")(asr_cmd.asr)
 app.add_typer(kb.app, name="kb")
 app.add_typer(models.app, name="models")
 app.add_typer(db.app, name="db")

@@ -9,7 +9,6 @@ import typer
 
 PENDING: dict[str, str] = {
     "chat": "talk to the assistant (conversation issue #5)",
-    "asr": "transcribe an audio file (speech issue #6)",
     "users": "staff accounts (staff issue #8)",
     "audit": "audit log verification (staff issue #8)",
     "compliance": "compliance reports (risk issue #9)",
