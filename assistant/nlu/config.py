@@ -14,6 +14,10 @@ class NluOptions(BaseModel):
     temperature: float = Field(0.01, gt=0, description="Softmax temperature turning kNN scores into confidence.")
     min_score: float = Field(0.82, ge=0, le=1, description="Below this best similarity the turn is 'unclear'.")
     min_confidence: float = Field(0.35, ge=0, le=1, description="Below this confidence the turn is 'unclear'.")
+    min_confidence_by_intent: dict[str, float] = Field(
+        default_factory=lambda: {"confirm": 0.6},
+        description="Stricter floors for intents whose mistakes cost more (confirm moves money).",
+    )
     keyword_bonus: float = Field(0.015, ge=0, le=0.2, description="Added to an intent's score per keyword present.")
     rule_confidence: float = Field(0.97, ge=0, le=1, description="Confidence reported for a rule decision.")
     top_k: int = Field(5, ge=1, le=20, description="Alternatives reported with each result.")

@@ -3,7 +3,9 @@
 One turn goes: normalise (NFKC, Traditional -> Simplified) -> detect language -> rules (a hit decides)
 -> keyword spotting by characters and pinyin (sound-alike hits are rewritten to the keyword, and every
 intent with a keyword present gets a small bonus) -> embed -> kNN scores -> softmax confidence ->
-"unclear" when the best match is weak or the top two are too close to call.
+"unclear" when the best match is weak or the top two are too close to call, or when the turn is only
+hesitation (嗯啊那个...). A confirmation found by kNN rather than a rule must be surer than other
+intents (`min_confidence_by_intent`): a confirmation moves money.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from assistant.nlu.embeddings import E5Embedder, Embedder, embed_cached
 from assistant.nlu.knn import KnnScorer
 from assistant.nlu.pinyin import PinyinKeywordIndex
 from assistant.nlu.rules import RuleMatcher
-from assistant.nlu.text import Language, detect_language, normalize
+from assistant.nlu.text import Language, detect_language, is_filler, normalize
 
 UNCLEAR = "unclear"
 
@@ -39,7 +41,7 @@ class IntentResult:
 
     intent: str  # an intent name, or "unclear"
     confidence: float  # 0..1
-    source: Literal["rule", "knn", "empty"]
+    source: Literal["rule", "knn", "empty", "filler"]
     language: Language
     text: str  # the normalised utterance
     corrected_text: str  # after pinyin keyword correction (what was embedded)
@@ -126,6 +128,8 @@ class IntentEngine:
         if not norm:
             return IntentResult(UNCLEAR, 0.0, "empty", lang, norm, norm)
         hit = self.rules.match(norm) if self.rules else None
+        if hit is None and is_filler(norm):
+            return IntentResult(UNCLEAR, 0.0, "filler", lang, norm, norm)
         keyword_hits, keyword_intents = self.rules.keywords(norm) if self.rules else ([], set())
         corrected = PinyinKeywordIndex.correct(norm, keyword_hits) if keyword_hits else norm
         scores = self.scorer.scores(self.embedder.embed([corrected])[0])
@@ -157,6 +161,7 @@ class IntentEngine:
             )
         best = alternatives[0]
         intent = best.intent
-        if best.score < opts.min_score or best.confidence < opts.min_confidence:
+        floor = max(opts.min_confidence, opts.min_confidence_by_intent.get(best.intent, 0.0))
+        if best.score < opts.min_score or best.confidence < floor:
             intent = UNCLEAR
         return IntentResult(intent, best.confidence, "knn", lang, norm, corrected, alternatives, keywords)

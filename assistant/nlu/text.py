@@ -22,6 +22,10 @@ _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 _SPACES = re.compile(r"\s+")
 _PUNCT = re.compile(r"[\s,.!?;:，。！？；：、~～…\"'“”‘’()（）\[\]【】<>《》]+")
 # Latin tokens that are at home in Chinese sentences and say nothing about the speaker's language.
+_FILLERS = re.compile(
+    r"(?:嗯|啊|呃|额|哦|噢|唔|哎|诶|欸|呀|那个|这个|就是说|就是|然后|那么|怎么说呢|我想想|让我想想|"
+    r"um+|uh+|er+m*|hm+|em+|well|like|youknow|so|okso)+"
+)
 _LOANWORDS = frozenset({"app", "atm", "vip", "id", "ok", "pos", "qr", "usd", "eur", "jpy", "hkd", "gbp", "rmb", "cny"})
 
 
@@ -41,6 +45,12 @@ def normalize(text: str) -> str:
 def compact(text: str) -> str:
     """Lower case without punctuation or spaces: the form short rules (是的 / ok / 不用了) match on."""
     return _PUNCT.sub("", text.lower())
+
+
+def is_filler(text: str) -> bool:
+    """True when the turn is only hesitation (嗯啊那个这个就是说, "um, well"): nothing to classify."""
+    short = compact(text)
+    return bool(short) and _FILLERS.fullmatch(short) is not None
 
 
 def cjk_count(text: str) -> int:

@@ -6,6 +6,7 @@ import pytest
 
 from assistant.nlu.data import RuleFile, load_intents, load_rules
 from assistant.nlu.rules import RuleMatcher
+from assistant.nlu.text import normalize
 
 pytestmark = pytest.mark.unit
 
@@ -22,6 +23,7 @@ def rules() -> RuleMatcher:
         ("对", "confirm"),
         ("确认", "confirm"),
         ("对对对", "confirm"),
+        ("嗯，就是这个", "confirm"),
         ("好的。", "confirm"),
         ("嗯嗯", "confirm"),
         ("Yes!", "confirm"),
@@ -50,7 +52,7 @@ def rules() -> RuleMatcher:
         ("重新开始", "start_over"),
         ("start over", "start_over"),
         ("谢谢", "thanks"),
-        ("謝謝你", "thanks"),  # Traditional: the engine normalises first; here the raw form must match too
+        ("謝謝你", "thanks"),  # Traditional, normalised first as the engine does
         ("thank you", "thanks"),
         ("再见", "goodbye"),
         ("bye", "goodbye"),
@@ -59,8 +61,6 @@ def rules() -> RuleMatcher:
     ],
 )
 def test_rules_decide_short_acts(rules: RuleMatcher, text: str, intent: str) -> None:
-    from assistant.nlu.text import normalize
-
     hit = rules.match(normalize(text))
     assert hit is not None, text
     assert hit.intent == intent

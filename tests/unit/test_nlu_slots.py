@@ -244,7 +244,14 @@ def test_not_payees(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "currency"),
-    [("我要换美元", "USD"), ("换点欧元", "EUR"), ("日元汇率", "JPY"), ("港币", "HKD"), ("英镑", "GBP"), ("buy some USD", "USD")],
+    [
+        ("我要换美元", "USD"),
+        ("换点欧元", "EUR"),
+        ("日元汇率", "JPY"),
+        ("港币", "HKD"),
+        ("英镑", "GBP"),
+        ("buy some USD", "USD"),
+    ],
 )
 def test_currencies(text: str, currency: str) -> None:
     assert extract_slots(text, now=NOW)["currency"] == currency
@@ -258,7 +265,16 @@ def test_currency_pair_lists_both_foreign_first() -> None:
 
 @pytest.mark.parametrize(
     ("text", "months"),
-    [("三个月", 3), ("一年", 12), ("3年", 36), ("半年", 6), ("五年期", 60), ("6个月", 6), ("1-year", 12), ("3 months", 3)],
+    [
+        ("三个月", 3),
+        ("一年", 12),
+        ("3年", 36),
+        ("半年", 6),
+        ("五年期", 60),
+        ("6个月", 6),
+        ("1-year", 12),
+        ("3 months", 3),
+    ],
 )
 def test_terms(text: str, months: int) -> None:
     terms = find_terms(normalize(text))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.nlu.pinyin import PinyinKeywordIndex, fuzzy, syllables
-from assistant.nlu.text import compact, detect_language, normalize
+from assistant.nlu.text import compact, detect_language, is_filler, normalize
 
 pytestmark = pytest.mark.unit
 
@@ -70,9 +70,7 @@ def index() -> PinyinKeywordIndex:
         ("个人氧老金", "个人养老金", "pension"),
     ],
 )
-def test_homophones_are_found_and_corrected(
-    index: PinyinKeywordIndex, heard: str, corrected: str, label: str
-) -> None:
+def test_homophones_are_found_and_corrected(index: PinyinKeywordIndex, heard: str, corrected: str, label: str) -> None:
     hits = index.find(heard)
     assert [h.label for h in hits] == [label]
     assert not hits[0].exact
@@ -94,3 +92,13 @@ def test_fuzzy_only_for_three_syllables_or_more(index: PinyinKeywordIndex) -> No
 
 def test_single_character_keywords_are_ignored() -> None:
     assert PinyinKeywordIndex([("存", "deposit")]).find("存钱") == []
+
+
+@pytest.mark.parametrize("text", ["嗯啊那个这个就是说", "啊啊啊", "那个，那个……", "um, well", "Uhh"])
+def test_hesitation_only_turns_are_filler(text: str) -> None:
+    assert is_filler(text)
+
+
+@pytest.mark.parametrize("text", ["这个不要", "那个卡丢了", "well I lost my card", "", "嗯我要转账"])
+def test_turns_with_content_are_not_filler(text: str) -> None:
+    assert not is_filler(text)
