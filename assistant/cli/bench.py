@@ -81,3 +81,23 @@ def tts(
             typer.echo(f"{key}: {value}")
     for row in result.get("worst", []):
         typer.echo(f"  {row['edits']} edits: said {row['sentence']} | heard {row['heard']}")
+
+
+@app.command("nlu")
+def nlu(
+    cold: bool = typer.Option(True, "--cold/--warm", help="Delete the cached exemplar matrix first."),
+    json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+) -> None:
+    """NLU speed: start-up, and intent + slots per utterance over the held-out set (p50/p95)."""
+    from assistant.cli.common import emit_json, load_settings
+    from bench.nlu import run_benchmark
+
+    result = run_benchmark(load_settings().var_dir, cold=cold)
+    if json_out:
+        emit_json(result)
+        return
+    typer.echo(f"nlu on {result['utterances']} utterances, {result['machine']}, {result['date']}")
+    typer.echo(f"  load: {result['load_s']}  max RSS {result['max_rss_mb']} MB")
+    for name, rows in result["per_utterance_ms"].items():
+        for stage, stats in rows.items():
+            typer.echo(f"  {name:11} {stage:6} p50 {stats['p50']:7.2f} ms  p95 {stats['p95']:7.2f} ms")

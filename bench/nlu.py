@@ -1,0 +1,59 @@
+"""NLU speed: start-up (cold, and with the cached exemplar matrix), then intent + slots per utterance
+over the held-out set, first pass (nothing cached) and a repeat pass (the embedding LRU is warm)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import time
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.nlu.data import DATA_DIR, load_test_cases
+from assistant.nlu.engine import CACHE_SUBDIR, Nlu
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    return {
+        "p50": round(float(np.percentile(values, 50)), 2),
+        "p95": round(float(np.percentile(values, 95)), 2),
+        "mean": round(float(np.mean(values)), 2),
+    }
+
+
+def run_benchmark(var_dir: Path, cold: bool = True) -> dict[str, Any]:
+    """Measure; `cold` first deletes the cached exemplar matrix so the first load embeds everything."""
+    if cold:
+        for cached in (var_dir / CACHE_SUBDIR).glob("intents-*.npy"):
+            cached.unlink()
+    t0 = time.perf_counter()
+    Nlu.load(var_dir=var_dir)
+    first_load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    nlu = Nlu.load(var_dir=var_dir)
+    cached_load = time.perf_counter() - t0
+
+    texts = [c.text for c in load_test_cases(DATA_DIR / "intents_test.yaml")]
+    now = datetime.now()
+    passes: dict[str, dict[str, list[float]]] = {}
+    for name in ("first_pass", "repeat_pass"):
+        rows: dict[str, list[float]] = {"intent": [], "slots": [], "total": []}
+        for text in texts:
+            t = time.perf_counter()
+            u = nlu.understand(text, now=now)
+            rows["total"].append((time.perf_counter() - t) * 1000)
+            rows["intent"].append(u.latency_ms["intent"])
+            rows["slots"].append(u.latency_ms["slots"])
+        passes[name] = rows
+    return {
+        "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cpu",
+        "date": date.today().isoformat(),
+        "utterances": len(texts),
+        "load_s": {"first_embed_all_exemplars": round(first_load, 2), "from_cached_matrix": round(cached_load, 3)},
+        "per_utterance_ms": {name: {k: _stats(v) for k, v in rows.items()} for name, rows in passes.items()},
+        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
