@@ -64,19 +64,24 @@ def yes_no(text: str | None, messages: Messages) -> bool | None:
     norm = normalize(text)
     tokens = set(norm.split())
 
-    def hit(words: list[str]) -> bool:
+    def hit(words: list[str], loose_single: bool) -> bool:
         for w in words:
             wl = w.lower()
             if wl.isascii():
                 if wl in tokens or (" " in wl and wl in norm):
                     return True
+            elif len(wl) == 1 and not loose_single:
+                if norm == wl:
+                    return True
             elif wl in norm:
                 return True
         return False
 
-    if hit(messages.deny):
+    # A single-character affirmation ("是", "好") counts only as the whole answer ("是谁" is not a yes);
+    # deny words match anywhere, erring on the side of not acting.
+    if hit(messages.deny, loose_single=True):
         return False
-    if hit(messages.affirm):
+    if hit(messages.affirm, loose_single=False):
         return True
     return None
 
