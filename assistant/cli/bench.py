@@ -41,7 +41,8 @@ def vision(
     typer.echo(f"vision on {result['images']} images ({data}), frame {result['frame']}, config {result['config']}")
     typer.echo(f"  presence {result['presence_accuracy']:.1%}  exact count {result['count_accuracy']:.1%}")
     for key in ("detect_ms", "analyze_ms", "analyze_with_hands_ms"):
-        typer.echo(f"  {key}: p50 {result[key]['p50']} ms, p95 {result[key]['p95']} ms")
+        times = result[key]
+        typer.echo(f"  {key}: p50 {times['p50']} ms, p95 {times['p95']} ms, cpu {times['cpu_mean']} ms/frame")
     for row in result.get("sweep", []):
         typer.echo(
             f"  sweep {row['config']}: presence {row['presence_accuracy']:.1%} count {row['count_accuracy']:.1%}"
