@@ -84,6 +84,34 @@ def tts(
         typer.echo(f"  {row['edits']} edits: said {row['sentence']} | heard {row['heard']}")
 
 
+@app.command("bank")
+def bank(
+    n: int = typer.Option(500, "--n", min=10, help="Timed calls per call kind."),
+    http: bool = typer.Option(True, "--http/--no-http", help="Also over loopback HTTP (uvicorn child process)."),
+    json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+) -> None:
+    """Bank client round trip to the sandbox (in-process ASGI and loopback HTTP): p50/p95 per call kind."""
+    import asyncio
+
+    from assistant.cli.common import emit_json, fail, load_settings
+    from assistant.logging import configure_logging
+    from bench.bank import run_benchmark
+
+    settings = load_settings()
+    configure_logging("WARNING", settings.log_json)  # per-call debug lines would be measured too
+    try:
+        result = asyncio.run(run_benchmark(n, http=http, options=settings.bank))
+    except RuntimeError as exc:
+        fail(str(exc))
+    if json_out:
+        emit_json(result)
+        return
+    typer.echo(f"bank clients -> sandbox, n={n} per call kind, {result['machine']}, {result['date']}")
+    for transport in ("inprocess_asgi_ms", "loopback_http_ms"):
+        for kind, stats in result.get(transport, {}).items():
+            typer.echo(f"  {transport[:-3]:15} {kind:17} p50 {stats['p50']:7.2f} ms  p95 {stats['p95']:7.2f} ms")
+
+
 @app.command("nlu")
 def nlu(
     cold: bool = typer.Option(True, "--cold/--warm", help="Delete the cached exemplar matrix first."),

@@ -8,8 +8,9 @@ import typer
 
 from assistant.cli.common import JsonOption, emit_json, fail, load_settings
 
-app = typer.Typer(help="The sandbox bank: a fake bank with a seeded cast behind the real bank API.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="The sandbox bank: a fake bank with a seeded cast behind the real bank API.", no_args_is_help=True
+)
 
 DbOption = typer.Option(None, "--db", help="SQLite file or SQLAlchemy URL (default: var_dir/sandbox.db).")
 

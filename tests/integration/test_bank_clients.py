@@ -150,6 +150,15 @@ async def test_same_transfer_twice_with_one_key_makes_one_transaction(bank: Bank
     assert err.value.code == "idempotency_key_reused"
 
 
+async def test_concurrent_repeats_of_one_key_act_once(bank: BankClients):
+    key = new_idempotency_key()
+    results = await asyncio.gather(
+        *(bank.transactions.transfer(transfer("77.00"), idempotency_key=key) for _ in range(10))
+    )
+    assert len({r.id for r in results}) == 1
+    assert await balance(bank, ZW["customer_id"]) == Decimal(ZW["accounts"][0]["balance"]) - 77
+
+
 async def test_a_write_without_a_key_is_refused(bank: BankClients):
     with pytest.raises(InvalidRequest) as err:
         await bank.http.request("transactions", "POST", "/v1/transfers", json=transfer("1").model_dump(mode="json"))
