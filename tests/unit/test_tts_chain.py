@@ -83,3 +83,9 @@ def test_chain_needs_an_engine() -> None:
 
 def test_tts_error_is_the_base_of_engine_errors() -> None:
     assert issubclass(EngineUnavailable, TTSError)
+
+
+async def test_readiness_is_not_ok_when_no_engine_can_speak() -> None:
+    report = await TTSChain([BrokenEngine("a"), BrokenEngine("b")]).readiness()
+    assert report["ok"] is False and report["down"] == ["a", "b"]
+    assert report["engines"][0]["reason"] == "forced failure"
