@@ -22,6 +22,7 @@ from integrations.clients import new_idempotency_key
 from integrations.config import BankOptions
 from integrations.errors import BankUnavailable, InvalidRequest, NeedsAuthorization, NotFound, Rejected
 from integrations.http import BankHttp
+from integrations.sandbox import tables
 from integrations.sandbox.app import create_sandbox_app
 from integrations.sandbox.seed import cast_summary
 
@@ -268,6 +269,27 @@ async def test_limits_and_fees(bank: BankClients):
         idempotency_key=new_idempotency_key(),
     )
     assert counter.fee == Decimal("4.00") and counter.route == "ibps_realtime" and not counter.same_bank
+
+
+async def test_daily_total_limit(bank: BankClients, sandbox_app: FastAPI):
+    with sandbox_app.state.sandbox.session() as s:  # arrange: give li_xiuying enough for two maximum transfers
+        s.get(tables.Account, LX["accounts"][0]["id"]).balance_fen = 2_000_000_00
+    big = api.TransferRequest(
+        from_account_id=LX["accounts"][0]["id"],
+        to_account_number=ZW["accounts"][0]["number"],
+        to_name="张伟",
+        amount=Decimal("500000.00"),
+    )
+    for _ in range(2):  # 1,000,000 in a day is allowed
+        with pytest.raises(NeedsAuthorization) as pending:
+            await bank.transactions.transfer(big, idempotency_key=new_idempotency_key())
+        await bank.transactions.decide_authorization(
+            pending.value.authorization_id, approve=True, approver="t", idempotency_key=new_idempotency_key()
+        )
+    small = big.model_copy(update={"amount": Decimal("1.00")})
+    with pytest.raises(Rejected) as err:
+        await bank.transactions.transfer(small, idempotency_key=new_idempotency_key())
+    assert err.value.code == "daily_limit_exceeded"
 
 
 async def test_risk_screening_over_the_lists(bank: BankClients):
