@@ -14,6 +14,7 @@ from pathlib import Path
 import typer
 
 from assistant.cli.common import JsonOption, emit_json, fail, load_settings
+from assistant.nlu.config import NluOptions
 from assistant.nlu.data import DATA_DIR, NluDataError, load_test_cases
 from assistant.nlu.engine import CACHE_SUBDIR
 from assistant.nlu.evaluate import Labelled, engine_from_csv, evaluate, read_csv
@@ -26,6 +27,7 @@ def intents(
     heldout: Path = typer.Option(DATA_DIR / "intents_test.yaml", "--heldout", help="Held-out YAML (no CSVs)."),
     limit: int = typer.Option(0, "--limit", min=0, help="Measure on the first N test rows only (0 = all)."),
     errors: int = typer.Option(0, "--errors", min=0, help="Also list the first N misclassified utterances."),
+    pinyin: bool = typer.Option(True, "--pinyin/--no-pinyin", help="Keyword spotting and homophone correction."),
     json_out: bool = JsonOption,
 ) -> None:
     """Measure intent accuracy: {"n", "accuracy", "macro_f1", "p50_ms", "p95_ms", ...}."""
@@ -43,14 +45,15 @@ def intents(
         else:
             if not heldout.is_file():
                 fail(f"{heldout}: no such file")
-            engine = IntentEngine.from_data(cache_dir=cache_dir)
+            engine = IntentEngine.from_data(cache_dir=cache_dir, options=NluOptions(pinyin_correction=pinyin))
             cases = [Labelled(c.text, c.intent) for c in load_test_cases(heldout)]
     except NluDataError as exc:
         fail(str(exc))
     if limit:
         cases = cases[:limit]
     report = evaluate(engine, cases, errors=errors)
-    report["source"] = {"train": str(train), "test": str(test)} if train else {"heldout": str(heldout)}
+    source = {"train": str(train), "test": str(test)} if train else {"heldout": str(heldout), "pinyin": pinyin}
+    report["source"] = source
     if json_out:
         emit_json(report)
         return

@@ -18,6 +18,7 @@ class NluOptions(BaseModel):
         default_factory=lambda: {"confirm": 0.6},
         description="Stricter floors for intents whose mistakes cost more (confirm moves money).",
     )
+    pinyin_correction: bool = Field(True, description="Spot keywords by pinyin and rewrite sound-alikes first.")
     keyword_bonus: float = Field(0.015, ge=0, le=0.2, description="Added to an intent's score per keyword present.")
     rule_confidence: float = Field(0.97, ge=0, le=1, description="Confidence reported for a rule decision.")
     top_k: int = Field(5, ge=1, le=20, description="Alternatives reported with each result.")

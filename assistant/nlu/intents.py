@@ -130,7 +130,8 @@ class IntentEngine:
         hit = self.rules.match(norm) if self.rules else None
         if hit is None and is_filler(norm):
             return IntentResult(UNCLEAR, 0.0, "filler", lang, norm, norm)
-        keyword_hits, keyword_intents = self.rules.keywords(norm) if self.rules else ([], set())
+        spot = self.rules is not None and self.options.pinyin_correction
+        keyword_hits, keyword_intents = self.rules.keywords(norm) if self.rules and spot else ([], set())
         corrected = PinyinKeywordIndex.correct(norm, keyword_hits) if keyword_hits else norm
         scores = self.scorer.scores(self.embedder.embed([corrected])[0])
         return self._decide(scores, hit, keyword_intents, lang, norm, corrected, [h.keyword for h in keyword_hits])

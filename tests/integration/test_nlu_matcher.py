@@ -132,3 +132,9 @@ def test_cli_eval_intents_bad_input(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["eval", "intents", "--train", str(tmp_path / "nope.csv")])
     assert result.exit_code == 2
     assert "--train and --test go together" in result.output
+
+
+async def test_async_understand_runs_off_the_loop(nlu: Nlu) -> None:
+    u = await nlu.aunderstand("我想换五千美元", now=NOW)
+    assert u.intent.intent == "foreign_exchange"
+    assert u.slots["amount"] == {"value": 5000, "currency": "USD", "text": "五千美元"}
