@@ -49,3 +49,28 @@ def postgres_url() -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def built_knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped demo-bank knowledge, ingested once per test run (a var/ folder holding only kb/)."""
+    from knowledge.base import KnowledgeBase
+    from knowledge.config import KnowledgeOptions
+
+    var_dir = tmp_path_factory.mktemp("kb-var")
+    KnowledgeBase(var_dir, KnowledgeOptions()).ingest()
+    return var_dir / "kb"
+
+
+@pytest.fixture(scope="module")
+def app_client(tmp_path_factory: pytest.TempPathFactory, built_knowledge: Path) -> Iterator[TestClient]:
+    """The whole app (conversation included) with the shipped knowledge already built; one per test
+    module, since starting it loads models (sessions are independent, so tests do not interfere)."""
+    import shutil
+
+    var_dir = tmp_path_factory.mktemp("app-var")
+    shutil.copytree(built_knowledge, var_dir / "kb")
+    models_dir = Path(os.environ.get("LOBBY_MODELS_DIR", PREPARED_MODELS))
+    app_settings = Settings(env="test", var_dir=var_dir, models_dir=models_dir, _env_file=None)  # type: ignore[call-arg]
+    with TestClient(create_app(app_settings)) as test_client:
+        yield test_client

@@ -11,14 +11,16 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from assistant import __version__
-from assistant.api import health, knowledge
+from assistant.api import health, knowledge, sessions
 from assistant.api.middleware import RequestIdMiddleware
 from assistant.api.readiness import Readiness
 from assistant.config import Settings, check_runtime, get_settings
+from assistant.conversation.runtime import build_conversation
 from assistant.events import build_event_bus
 from assistant.logging import get_logger
 from assistant.model_assets import assets_status
 from assistant.store import Database
+from assistant.store.handoffs import HandoffStore
 from assistant.store.sessions import SessionStore
 from integrations.bundle import build_bank_clients
 
@@ -47,6 +49,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.knowledge = knowledge.KnowledgeService(settings)
         app.state.knowledge.start()
         app.state.readiness.register("knowledge", app.state.knowledge.readiness)
+        app.state.handoffs = HandoffStore(db)
+        app.state.conversation = await asyncio.to_thread(
+            build_conversation, settings.var_dir, app.state.sessions, app.state.handoffs, app.state.knowledge
+        )
         log.info("started", version=__version__, database=db.engine.dialect.name, env=settings.env)
         try:
             yield
@@ -68,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(knowledge.router)
+    app.include_router(sessions.router)
     return app
 
 

@@ -1,0 +1,1 @@
+"""The conversation: sessions, turns, routing between understanding, journeys, knowledge and humans."""

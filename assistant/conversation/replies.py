@@ -1,0 +1,50 @@
+"""Reply templates from `data/replies.yaml`, in Simplified Chinese and English.
+
+Values are escaped before they are put into a template: a payee name or a knowledge title can never
+carry markup into the kiosk page.
+"""
+
+from __future__ import annotations
+
+import html
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPLIES_FILE = Path(__file__).parent / "data" / "replies.yaml"
+
+
+class _Escaped(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        raise KeyError(f"reply template needs a value for {{{key}}}")
+
+
+@lru_cache(maxsize=1)
+def _templates() -> dict[str, dict[str, Any]]:
+    data = yaml.safe_load(REPLIES_FILE.read_text(encoding="utf-8"))
+    for key, variants in data.items():
+        if not isinstance(variants, dict) or {"zh", "en"} - set(variants):
+            raise ValueError(f"{REPLIES_FILE}: reply {key!r} needs both zh and en")
+    return data
+
+
+def reply_language(language: str) -> str:
+    """English replies for English speakers; Chinese (the default) for everyone else, mixed included."""
+    return "en" if language == "en" else "zh"
+
+
+def render(key: str, language: str, **values: Any) -> str:
+    template = _templates()[key][reply_language(language)]
+    escaped = _Escaped({k: html.escape(str(v), quote=True) for k, v in values.items()})
+    return str(template).format_map(escaped)
+
+
+def options(key: str, language: str) -> list[str]:
+    """A list-valued entry (suggestions) in the reply language."""
+    return list(_templates()[key][reply_language(language)])
+
+
+def known_keys() -> set[str]:
+    return set(_templates())

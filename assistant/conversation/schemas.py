@@ -1,0 +1,100 @@
+"""The shapes of the session API (kept stable: tests, the kiosk and outside evaluations drive them)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+MAX_TEXT_CHARS = 2000
+
+Channel = Literal["kiosk", "teller"]
+Source = Literal["typed", "speech", "touch", "device"]
+EventType = Literal["id_card_read", "qr_scanned", "booking_code", "touch", "phone_entered", "vision", "device"]
+
+
+class SessionCreate(BaseModel):
+    channel: Channel = "kiosk"
+    branch_id: str | None = Field(None, max_length=64)
+    device_id: str | None = Field(None, max_length=64)
+    language: Literal["zh", "en"] | None = None
+
+
+class TurnIn(BaseModel):
+    # max_length is a coarse guard; the conversation's own limit gives the friendlier message
+    text: str = Field(..., max_length=100_000)
+    source: Source = "typed"
+    asr_confidence: float | None = Field(None, ge=0.0, le=1.0)
+
+
+class EventIn(BaseModel):
+    type: EventType
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class Citation(BaseModel):
+    doc_id: str
+    title: str
+    snippet: str = ""
+    section: str | None = None
+    effective_from: str | None = None
+
+
+class Card(BaseModel):
+    """Detail shown on screen beside the short spoken reply: forms, confirmations, tickets, citations."""
+
+    type: str
+    title: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class Reply(BaseModel):
+    text: str
+    language: Literal["zh", "en"] = "zh"
+    citations: list[Citation] = Field(default_factory=list)
+    cards: list[Card] = Field(default_factory=list)
+    suggestions: list[str] = Field(default_factory=list)
+
+
+class JourneyInfo(BaseModel):
+    name: str
+    step: str | None = None
+    status: str
+
+
+class TurnOut(BaseModel):
+    reply: Reply
+    journey: JourneyInfo | None = None
+    intent: str | None = None
+    slots: dict[str, Any] = Field(default_factory=dict)
+    risk: list[dict[str, Any]] = Field(default_factory=list)
+    handoff: dict[str, Any] | None = None
+    latency_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class SessionCreated(BaseModel):
+    session_id: str
+    reply: Reply
+
+
+class TranscriptTurn(BaseModel):
+    seq: int
+    speaker: str
+    text: str
+    source: str
+    intent: str | None = None
+    created_at: str
+
+
+class SessionView(BaseModel):
+    session_id: str
+    channel: str
+    branch_id: str | None
+    device_id: str | None
+    language: str
+    status: str
+    journey: JourneyInfo | None = None
+    customer: dict[str, Any] | None = None
+    created_at: str
+    ended_at: str | None
+    transcript: list[TranscriptTurn]
