@@ -127,9 +127,13 @@ class JourneyEngine:
 
     def _state(self, state: Mapping[str, Any]) -> JourneyState:
         try:
-            return JourneyState.model_validate(dict(state))
+            st = JourneyState.model_validate(dict(state))
         except ValidationError as e:
             raise JourneyError(f"invalid journey state: {e}") from e
+        flow = self.flow(st.journey)
+        if st.step is not None and st.step not in {s.id for s in flow.steps}:
+            raise JourneyError(f"state is at step '{st.step}', which flow '{flow.name}' v{flow.version} no longer has")
+        return st
 
     def _run(self, flow: Flow, state: JourneyState) -> Run:
         return Run(flow=flow, state=state, bank=self.bank, messages=self.messages, products=self.products)
@@ -221,7 +225,7 @@ class JourneyEngine:
             if spec is None:
                 continue
             try:
-                v = coerce(spec, value, slot_options(run, spec)) if spec.type != "bool" else bool(value)
+                v = coerce(spec, value, slot_options(run, spec))
             except SlotError:
                 continue
             if st.slots.get(name) == v:

@@ -283,7 +283,8 @@ async def test_invalid_answer_is_reasked_then_gives_up(engine: JourneyEngine) ->
     assert r.reply[0].key == "engine.invalid_answer"
     r = await engine.advance(roundtrip(r), {"text": "999999999"})
     r = await engine.advance(roundtrip(r), {"text": "abc"})
-    assert r.journey.status == "failed" and any(s["key"] == "human" for s in r.suggestions)
+    assert r.journey.status == "handed_off" and r.handoff is not None
+    assert r.handoff.reason == "slot_not_understood:amount" and r.handoff.summary["slots"]["payee_name"] == "王五"
 
 
 async def test_correction_after_confirm_needs_a_new_confirmation(
@@ -408,6 +409,35 @@ async def test_known_customer_skips_identification(engine: JourneyEngine) -> Non
         "pay", {"session_id": "S1", "customer_id": "C1", "identified_by": "id_card"}, slots={"amount": "50"}
     )
     assert r.awaiting == {"kind": "slot", "step": "details", "slot": "payee_name"}
+
+
+async def test_weak_session_identity_is_not_enough_for_money(engine: JourneyEngine) -> None:
+    ctx = {"session_id": "S1", "customer_id": "C1", "identified_by": "phone"}
+    r = await engine.start("pay", ctx)
+    assert r.awaiting is not None and r.awaiting["kind"] == "identify"
+
+
+async def test_text_is_never_a_boolean_slot_value(bank: InMemoryBankDouble) -> None:
+    raw = {**PAY_FLOW, "slots": {**PAY_FLOW["slots"], "delayed": {"type": "bool", "prompt": L}}}
+    raw["steps"] = [dict(s) for s in PAY_FLOW["steps"]]
+    raw["steps"][2] = {**raw["steps"][2], "slots": ["from_account", "payee_name", "amount", "memo", "delayed"]}
+    engine = JourneyEngine(bank, flows={"pay": make_flow(raw)})
+    r = await engine.start(
+        "pay", {"session_id": "S1", "customer_id": "C1", "identified_by": "qr"}, slots={"delayed": "no"}
+    )
+    assert "delayed" not in r.state["slots"]
+    r = await engine.advance(roundtrip(r), {"text": "王五"})
+    r = await engine.advance(roundtrip(r), {"text": "100"})
+    assert r.awaiting == {"kind": "slot", "step": "details", "slot": "delayed"}
+    r = await engine.advance(roundtrip(r), {"text": "不用了"})
+    assert r.state["slots"]["delayed"] is False
+
+
+async def test_state_from_an_older_flow_is_refused(engine: JourneyEngine) -> None:
+    r = await to_confirm(engine)
+    old = {**roundtrip(r), "step": "removed_step"}
+    with pytest.raises(JourneyError, match="no longer has"):
+        await engine.advance(old, {"text": "确认"})
 
 
 async def test_bad_calls_raise_journey_error(engine: JourneyEngine) -> None:

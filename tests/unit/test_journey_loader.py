@@ -42,6 +42,17 @@ def test_every_shipped_flow_loads() -> None:
             assert spec.prompt.zh and spec.prompt.en
 
 
+def test_flow_intents_are_nlu_intents() -> None:
+    """The conversation starts a journey from the NLU's intent: every name a flow lists must exist there."""
+    from assistant.nlu.data import load_intents
+
+    known = {i.name for i in load_intents()}
+    for flow in load_flows().values():
+        assert set(flow.intents) <= known, (flow.name, set(flow.intents) - known)
+    started = {i for f in load_flows().values() for i in f.intents}
+    assert {"transfer", "card_loss", "time_deposit", "foreign_exchange", "pension_account"} <= started
+
+
 def test_money_writes_are_screened_and_confirmed_first() -> None:
     for flow in load_flows().values():
         for i, step in enumerate(flow.steps):

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.unit
 
 
 def test_defaults_are_the_benchmarked_configuration() -> None:
-    options = Settings(_env_file=None).avatar.vision  # type: ignore[call-arg]
+    options = Settings(_env_file=None).avatar.vision
     assert (options.model, options.min_score, options.tiles) == ("full", 0.5, False)
 
 
@@ -20,7 +20,7 @@ def test_environment_overrides_nested_vision_options(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("LOBBY_AVATAR__VISION__MODEL", "short")
     monkeypatch.setenv("LOBBY_AVATAR__VISION__ARRIVE_FRAMES", "5")
     monkeypatch.setenv("LOBBY_AVATAR__LEFT_AFTER_S", "12")
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.avatar.vision.model == "short" and settings.avatar.vision.arrive_frames == 5
     assert settings.avatar.left_after_s == 12.0
 

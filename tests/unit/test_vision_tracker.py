@@ -66,7 +66,7 @@ def feed(
 
 
 def arrived_tracker(**options: object) -> KioskVisionTracker:
-    tracker = KioskVisionTracker(VisionOptions(**options), left_after_s=8.0)  # type: ignore[arg-type]
+    tracker = KioskVisionTracker(VisionOptions(**options), left_after_s=8.0)
     feed(tracker, [obs(face())] * 3)
     assert tracker.present
     return tracker

@@ -55,7 +55,7 @@ async def identify(step: IdentifyStep, run: Run, inp: JourneyInput | None) -> Ou
     if state.customer is not None:
         return NEXT
     ctx = state.context
-    if ctx.customer_id:
+    if ctx.customer_id and (not step.strong or ctx.identified_by in STRONG):
         state.customer = {"customer_id": ctx.customer_id, "matched_by": ctx.identified_by or "session"}
         return NEXT
     found = _identity(inp) if inp is not None else None
@@ -78,8 +78,8 @@ async def identify(step: IdentifyStep, run: Run, inp: JourneyInput | None) -> Ou
         state.attempts[step.id] = tries
         if tries >= MAX_ATTEMPTS:
             run.say("engine.too_many_attempts")
-            run.suggest("human")
-            return stop("failed")
+            run.handoff_request("general", "normal", "identification_failed")
+            return stop("handed_off")
         run.say("engine.identify_not_found")
         run.say(f"{run.flow.name}.{step.id}", step.prompt)
         return wait(kind="identify", step=step.id, methods=list(step.methods))
@@ -145,7 +145,13 @@ async def precheck(step: PrecheckStep, run: Run, inp: JourneyInput | None) -> Ou
     profile = state.profile or {}
     if state.customer is not None and "name" not in state.customer:
         state.customer["name"] = profile.get("name")
-    for booking in _today_bookings(run, step, list(profile.get("bookings", []))):
+    bookings = profile.get("bookings")
+    if bookings is None:  # a gateway whose profile carries no bookings: ask the booking system
+        try:
+            bookings = await run.call("bookings", {"customer_id": customer_id}, lambda: run.bank.bookings(customer_id))
+        except BankError:
+            bookings = []
+    for booking in _today_bookings(run, step, list(bookings or [])):
         await _check_in(run, step, booking)
     for app in profile.get("applications", []):
         missing = list(app.get("missing_documents", []))

@@ -51,7 +51,15 @@ def _candidates(inp: JourneyInput, name: str) -> list[Any]:
 
 def _accept(run: Run, spec: SlotSpec, inp: JourneyInput, name: str) -> Any:
     if spec.type == "bool":
-        decided = yes_no(inp.text, run.messages) if inp.action == "reply" else inp.action == "yes"
+        decided: bool | None = None
+        if inp.action in ("yes", "no"):
+            decided = inp.action == "yes"
+        elif isinstance(inp.slots.get(name), bool):
+            decided = inp.slots[name]
+        elif inp.event is not None and inp.event.type == "touch":
+            decided = yes_no(str(inp.event.data.get("value", "")), run.messages)
+        else:
+            decided = yes_no(inp.text, run.messages)
         if decided is None:
             raise SlotError("not yes or no")
         return decided
@@ -115,8 +123,8 @@ async def collect(step: CollectStep, run: Run, inp: JourneyInput | None) -> Outc
                 state.attempts[name] = tries
                 if tries >= MAX_ATTEMPTS:
                     run.say("engine.too_many_attempts")
-                    run.suggest("human", "cancel")
-                    return stop("failed")
+                    run.handoff_request("general", "normal", f"slot_not_understood:{name}")
+                    return stop("handed_off")
                 run.say("engine.invalid_answer", spec.error) if spec.error else run.say("engine.invalid_answer")
         return _prompt_slot(run, step, name, spec)
     return NEXT
