@@ -6,6 +6,7 @@ fails at load with the file named, not halfway through a customer's visit.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -47,6 +48,7 @@ class Product(_Strict):
     name: Localized
     kind: Literal["wealth", "deposit", "service"]
     risk_level: Literal["R1", "R2", "R3", "R4", "R5"]
+    min_amount: Decimal | None = None
     topics: list[str] = Field(default_factory=list)
     pitch: Localized
     when: Condition | None = None

@@ -238,6 +238,16 @@ async def test_wealth_purchase_suitable_is_handed_to_specialist(driver: Driver) 
     assert driver.last.handoff.summary["slots"]["product"] == "示范债券精选"
 
 
+async def test_wealth_purchase_below_minimum_is_reasked(driver: Driver) -> None:
+    await driver.start("wealth_purchase")
+    await driver.qr(ZW["qr_token"])
+    await driver.send("示范安享90天理财 五千元")
+    assert driver.awaiting["slot"] == "amount"
+    assert "起购金额为10,000元" in driver.last.text("zh")
+    await driver.send("一万")
+    assert driver.awaiting["kind"] == "confirm"
+
+
 async def test_wealth_purchase_unsuitable_is_blocked(driver: Driver) -> None:
     await driver.start("wealth_purchase", slots={"amount": 5000})
     await driver.card(LX["id_number"])  # C1

@@ -8,6 +8,7 @@ authorization is only taken as approved when the bank (or the staff decision eve
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any
 
 from assistant.journeys.conditions import MISSING, lookup
@@ -15,7 +16,7 @@ from assistant.journeys.ports import OPERATIONS, BankError, BankUnavailable
 from assistant.journeys.render import render_value
 from assistant.journeys.runtime import NEXT, Outcome, Run, stop, wait
 from assistant.journeys.slots import yes_no
-from assistant.journeys.spec import AuthoriseStep, ConfirmStep, DeliverStep, ExecuteStep, RiskScreenStep
+from assistant.journeys.spec import AuthoriseStep, CollectStep, ConfirmStep, DeliverStep, ExecuteStep, RiskScreenStep
 from assistant.journeys.types import JourneyInput
 
 RISK_ORDER = {"C1": 1, "C2": 2, "C3": 3, "C4": 4, "C5": 5}
@@ -50,6 +51,13 @@ def _suitability(step: RiskScreenStep, run: Run) -> Outcome:
         run.say("engine.suitability_block", **result)
         run.suggest("human")
         return stop("blocked")
+    amount = _slot(run, step.amount)
+    if product.min_amount is not None and amount is not None and Decimal(str(amount)) < product.min_amount:
+        result["decision"] = "below_minimum"
+        run.say("engine.below_minimum", minimum=f"{product.min_amount:,.0f}")
+        run.state.slots.pop(str(step.amount), None)
+        owner = next(s.id for s in run.flow.steps if isinstance(s, CollectStep) and step.amount in s.slots)
+        return Outcome("goto", target=owner)
     result["decision"] = "suitable"
     return NEXT
 
