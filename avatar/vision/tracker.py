@@ -10,6 +10,9 @@ Events:
 - extra_face_close_behind: while a sensitive screen is shown, a second face at least `behind_min_ratio`
   of the customer's face height for `behind_frames` frames; once per episode.
 - gaze: where the customer is (face centre) and where the head points; rate limited, only on change.
+  x/y are camera-image coordinates of an unmirrored frame (x > 0.5: the camera's right, which is the
+  avatar's own right and the screen's left as the customer sees it); yaw > 0 means the face points
+  to the image's right. A page that mirrors its camera preview must still send unmirrored frames.
 - phone_at_ear: while a transfer is in progress, a hand at the ear for `phone_frames` frames; once per
   episode.
 - person_changed: the appearance signature differs from the visit's reference for

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import ValidationError
 
@@ -38,3 +40,16 @@ def test_importing_the_package_loads_no_models() -> None:
     code = "import sys, avatar.vision, assistant.config; print('mediapipe' in sys.modules, 'cv2' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_model_check_finds_the_wheel_models_without_importing_mediapipe() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, json; from avatar.vision.assets import check_models; "
+        "print(json.dumps([check_models(), 'mediapipe' in sys.modules]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    result, imported = json.loads(out)
+    assert result["ok"] is True and result["missing"] == [] and imported is False
