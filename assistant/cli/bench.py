@@ -130,3 +130,25 @@ def nlu(
     for name, rows in result["per_utterance_ms"].items():
         for stage, stats in rows.items():
             typer.echo(f"  {name:11} {stage:6} p50 {stats['p50']:7.2f} ms  p95 {stats['p95']:7.2f} ms")
+
+
+@app.command("journeys")
+def journeys(
+    runs: int = typer.Option(20, min=1, help="Transfer journeys run start to finish."),
+    json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+) -> None:
+    """Journey engine: per-advance time of the transfer journey against the in-process sandbox."""
+    import asyncio
+
+    from assistant.cli.common import emit_json
+    from bench.journeys import run_benchmark
+
+    result = asyncio.run(run_benchmark(runs))
+    if json_out:
+        emit_json(result)
+        return
+    typer.echo(f"transfer journey x{result['runs']} ({result['completed']} completed), {result['advances']} advances")
+    for key in ("advance_ms", "engine_only_ms"):
+        stats = result[key]
+        typer.echo(f"  {key:15} p50 {stats['p50']:7.2f} ms  p95 {stats['p95']:7.2f} ms  mean {stats['mean']:7.2f} ms")
+    typer.echo(f"  final state {result['final_state_bytes']} bytes of JSON")
