@@ -112,6 +112,8 @@ async def test_large_transfer_waits_for_authorisation_then_approved(driver: Driv
     auth_id = await _large_transfer_to_authorisation(driver)
     await driver.send("好了吗")
     assert driver.status == "waiting_authorization"
+    # The process restarts while the teller decides: a new engine and new clients continue from the stored state.
+    driver.engine = JourneyEngine(ClientsBankPort(BankClients.over(port.clients.http)), extractor=extract_slots)
     assert await balance(port, LX["customer_id"], "A1002") == before
     decided = await port.decide_authorization(auth_id, True, "teller-07", idempotency_key="auth-approve-1")
     await driver.send(action="event", event={"type": "authorization_decided", "data": decided})
