@@ -116,6 +116,7 @@ class SlotSpec(_Strict):
     min_length: int | None = None
     max_length: int | None = None
     choices: list[Choice] | None = None
+    kinds: list[str] | None = Field(None, description="account/card slots: only these kinds (e.g. [debit]).")
     nlu: str | None = Field(None, description="The NLU slot that fills this one (default by type, e.g. amount).")
     allow_other: bool = Field(False, description="A choice slot also accepts free text (e.g. another bank's name).")
     default: Any = None

@@ -285,6 +285,13 @@ async def test_pension_account_with_booking(driver: Driver) -> None:
     assert not driver.calls("queue_ticket")  # the check-in already gave a ticket
 
 
+async def test_statement_without_accounts_says_so(driver: Driver) -> None:
+    await driver.start("statement", language="en")
+    await driver.card(EC["passport_number"], document="passport")  # a foreign customer with no account yet
+    assert driver.status == "failed"
+    assert "could not find an account" in driver.last.text("en")
+
+
 async def test_account_opening_goes_to_remote_verification(driver: Driver) -> None:
     await driver.start("account_opening", language="en")
     await driver.card(EC["passport_number"], document="passport")

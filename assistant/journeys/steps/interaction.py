@@ -17,16 +17,19 @@ from assistant.journeys.spec import CollectStep, ConfirmStep, Localized, SlotSpe
 from assistant.journeys.types import HistoryEntry, JourneyInput
 
 MAX_ATTEMPTS = 3
+CLOSED_CARD = ("lost", "replaced", "closed", "cancelled")
 
 
 def slot_options(run: Run, spec: SlotSpec) -> list[dict[str, Any]]:
     """The customer's own accounts or cards a slot may pick from (active ones only)."""
     profile = run.state.profile or {}
     if spec.type == "account":
-        return [a for a in profile.get("accounts", []) if a.get("status", "active") == "active"]
-    if spec.type == "card":
-        return list(profile.get("cards", []))
-    return []
+        pool = [a for a in profile.get("accounts", []) if a.get("status", "active") == "active"]
+    elif spec.type == "card":
+        pool = [c for c in profile.get("cards", []) if c.get("status", "active") not in CLOSED_CARD]
+    else:
+        return []
+    return [o for o in pool if spec.kinds is None or o.get("kind") in spec.kinds]
 
 
 def option_label(spec: SlotSpec, option: dict[str, Any]) -> Localized:
@@ -107,6 +110,10 @@ async def collect(step: CollectStep, run: Run, inp: JourneyInput | None) -> Outc
             state.attempts[f"auto:{name}"] = 1
             continue
         options = slot_options(run, spec)
+        if spec.type in ("account", "card") and not options:
+            run.say("engine.no_options")
+            run.suggest("human")
+            return stop("failed")
         if spec.type in ("account", "card") and len(options) == 1:
             state.slots[name] = options[0]["id"]
             state.attempts[f"auto:{name}"] = 1
