@@ -223,6 +223,8 @@ def test_spelled_digits_keep_their_length() -> None:
     ("text", "payee"),
     [
         ("转给张三五千", "张三"),
+        ("转五千给张三", "张三"),
+        ("转账五千块给李四吧", "李四"),
         ("帮我给我妈转一万块", "我妈"),
         ("收款人李四，两千五百元", "李四"),
         ("转账给欧阳娜娜一万", "欧阳娜娜"),
@@ -316,3 +318,9 @@ def test_rough_range_versus_a_name_ending_in_a_digit() -> None:
     assert "amount" not in extract_slots("转四五千", now=NOW)  # "four or five thousand": ask
     slots = extract_slots("给李四五千", now=NOW)  # 李四 + 五千
     assert slots["amount"]["value"] == 5000
+
+
+def test_very_long_text_is_bounded() -> None:
+    slots = extract_slots("转五千给张三。" * 200_000, now=NOW)  # 1.4 M characters
+    assert slots["amount"]["value"] == 5000
+    assert slots["payee"] == "张三"

@@ -48,6 +48,7 @@ __all__ = [
 ]
 
 _BLANK = "\x00"
+MAX_CHARS = 2000  # a turn longer than this is not speech; slots past it are ignored
 
 
 def _blank(text: str, start: int, end: int) -> str:
@@ -67,7 +68,7 @@ def extract_slots(text: str, now: datetime | None = None) -> dict[str, Any]:
     """All slots in `text` (raw customer text: Traditional characters, full-width digits and spelled
     digits are fine), with dates resolved against `now` (default: the current local time)."""
     now = now or datetime.now()
-    work = spell_out_digits(normalize(text))
+    work = spell_out_digits(normalize(text[: MAX_CHARS * 2])[:MAX_CHARS])
     slots: dict[str, Any] = {}
     errors: list[dict[str, str]] = []
 

@@ -121,7 +121,9 @@ def _english_amounts(text: str) -> list[Amount]:
         end = m.start() + len(m.group().rstrip(" -"))
         unit = _suffix_unit(text, end)
         magnitude = re.search(r"hundred|thousand|million", phrase, re.IGNORECASE)
-        if value is None or (unit is None and not (magnitude and _MONEY_VERB.search(text[: m.start()]))):
+        if value is None or (
+            unit is None and not (magnitude and _MONEY_VERB.search(text[max(0, m.start() - 24) : m.start()]))
+        ):
             continue
         stop = unit[1] if unit else end
         found.append(Amount(value, unit[0] if unit else None, text[m.start() : stop], m.start(), stop))
@@ -160,7 +162,11 @@ def find_amounts(text: str) -> list[Amount]:
         after = text[end:]
         if unit is None and _NOT_MONEY_AFTER.match(after):
             continue
-        if unit is None and prefix is None and not (_MAGNITUDE.search(run) or _MONEY_VERB.search(text[:start])):
+        if (
+            unit is None
+            and prefix is None
+            and not (_MAGNITUDE.search(run) or _MONEY_VERB.search(text[max(0, start - 24) : start]))
+        ):
             continue
         if unit is None and not _MAGNITUDE.search(run) and prefix is None and re.fullmatch(f"[{_CN_DIGITS}]", run):
             continue  # a lone 一/两 after a verb is a quantity ("取一下"), not money
