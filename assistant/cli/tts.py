@@ -50,7 +50,8 @@ def tts(
     chunks: list[AudioChunk] = report.pop("chunks")
     audio = join_chunks(chunks, OUTPUT_RATE, ELDERLY_GAP_S if elderly else SENTENCE_GAP_S)
     if audio.size == 0:
-        fail(f"no engine could speak the text; status: {report['status']['state']} {report['status']['engines']}", 1)
+        why = "; ".join(f"{e['name']}: {e['reason']}" for e in report["status"]["engines"] if e["reason"])
+        fail(f"no engine could speak the text ({why or 'no engine configured'})", 1)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         write_wav(output, audio, OUTPUT_RATE)

@@ -65,6 +65,7 @@ class TTSChain:
         cooldown_s: float = 60.0,
         slow_cooldown_s: float = 10.0,
         first_sentence_max: int = 20,
+        default_rate: float = 1.0,
         on_status: Callable[[dict[str, Any]], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ):
@@ -78,6 +79,7 @@ class TTSChain:
         self.cooldown_s = cooldown_s
         self.slow_cooldown_s = slow_cooldown_s
         self.first_sentence_max = first_sentence_max
+        self.default_rate = default_rate
         self.on_status = on_status
         self.clock = clock
         self.states = {e.name: EngineState(e.name) for e in self.engines}
@@ -87,13 +89,14 @@ class TTSChain:
     # ---- speaking -------------------------------------------------------------------------------
 
     async def synthesize(
-        self, text: str, *, lang: str = "zh", voice: str | None = None, rate: float = 1.0
+        self, text: str, *, lang: str = "zh", voice: str | None = None, rate: float | None = None
     ) -> AsyncIterator[AudioChunk]:
-        """Speak `text` (raw: it is normalised here) sentence by sentence.
+        """Speak `text` (raw: it is normalised here) sentence by sentence; `rate` None = the chain's default.
 
         `voice` overrides the voice of the first engine in the chain only, since voice names are
         engine-specific; fallbacks use their configured voices.
         """
+        rate = self.default_rate if rate is None else rate
         spoken = normalize(text, lang)
         for sentence in split_sentences(spoken, first_max=self.first_sentence_max):
             for piece_lang, piece, engines in self._plan(language_runs(sentence, lang)):
@@ -235,7 +238,7 @@ class TTSChain:
         health = await self.health()
         return {"ok": health.ok, "detail": health.detail, **self.status()}
 
-    async def warm_up(self, phrases: Iterable[str], lang: str = "zh", rate: float = 1.0) -> dict[str, Any]:
+    async def warm_up(self, phrases: Iterable[str], lang: str = "zh", rate: float | None = None) -> dict[str, Any]:
         """Load models and synthesise common phrases into the cache before the first customer."""
         started = time.perf_counter()
         for engine in self.engines:

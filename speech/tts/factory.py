@@ -46,6 +46,7 @@ def build_tts(
         voices=dict(options.tts_voices),
         first_audio_budget_s=options.tts_first_audio_budget_s,
         cooldown_s=options.tts_cooldown_s,
+        default_rate=options.tts_rate,
     )
 
 
