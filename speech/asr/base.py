@@ -74,7 +74,8 @@ class SpeechRecognizer(Protocol):
 
     `language`: "zh", "en" or "auto" (None means the configured default). `correct`: apply the domain
     corrector and number normalisation. `draft`: a cheaper decode for interim captions (greedy, no
-    correction); final results never use it. Bad audio raises `speech.audio.AudioError` subclasses.
+    correction); final results never use it. `bias`: force (True) or forbid (False) biasing the decoder
+    with the domain vocabulary; None lets the engine decide. Bad audio raises `speech.audio.AudioError`.
     """
 
     def transcribe(
@@ -85,6 +86,7 @@ class SpeechRecognizer(Protocol):
         sample_rate: int | None = None,
         correct: bool = True,
         draft: bool = False,
+        bias: bool | None = None,
     ) -> Transcript:
         """Blocking recognition; call it from a worker thread, or use `atranscribe` on an event loop."""
         ...
@@ -97,6 +99,7 @@ class SpeechRecognizer(Protocol):
         sample_rate: int | None = None,
         correct: bool = True,
         draft: bool = False,
+        bias: bool | None = None,
     ) -> Transcript:
         """The same, run off the event loop in the recognizer's bounded worker pool."""
         ...

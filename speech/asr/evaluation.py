@@ -91,6 +91,8 @@ def read_manifest(path: Path) -> list[ManifestItem]:
             parts = line.split("\t", 1) if "\t" in line else line.split(None, 1)
             if len(parts) != 2:
                 raise ManifestError(f"{path.name} line {n}: expected 'AUDIO<TAB>TEXT'")
+            if n == 1 and parts[0].strip().lower() in AUDIO_KEYS:
+                continue  # a header line
             items.append(_item(base, parts[0], parts[1], None, f"line {n}"))
     if not items:
         raise ManifestError(f"{path.name}: no items")

@@ -9,16 +9,20 @@ from speech.audio import AudioLimits
 from speech.config import SpeechOptions
 from speech.correction import PinyinCorrector, Vocabulary, load_vocabulary
 
-BIAS_MODES = ("prompt", "hotwords", "both", "none")
+BIAS_MODES = ("adaptive", "prompt", "hotwords", "both", "none")
 
 
 def tuning_from_options(options: SpeechOptions, vocabulary: Vocabulary) -> WhisperTuning:
     if options.asr_bias not in BIAS_MODES:
         raise ValueError(f"asr_bias must be one of {', '.join(BIAS_MODES)}, got {options.asr_bias!r}")
-    prompt = vocabulary.prompt() if options.asr_bias in ("prompt", "both") else None
+    prompt = vocabulary.prompt() if options.asr_bias in ("adaptive", "prompt", "both") else None
     hotwords = vocabulary.hotwords() if options.asr_bias in ("hotwords", "both") else None
     return WhisperTuning(
-        beam_size=options.asr_beam_size, initial_prompt=prompt, hotwords=hotwords, correct=options.asr_correct
+        beam_size=options.asr_beam_size,
+        initial_prompt=prompt,
+        hotwords=hotwords,
+        adaptive_bias=options.asr_bias == "adaptive",
+        correct=options.asr_correct,
     )
 
 
@@ -37,7 +41,7 @@ def build_recognizer(
     return WhisperRecognizer(
         model_path(options, models_dir),
         tuning=tuning_from_options(options, vocab),
-        fixer=PinyinCorrector(vocab).fix,
+        corrector=PinyinCorrector(vocab),
         default_language=options.asr_language,
         device=options.asr_device,
         compute_type=options.asr_compute_type,

@@ -12,12 +12,11 @@ import asyncio
 import math
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -28,8 +27,14 @@ from speech.audio import SAMPLE_RATE, AudioLimits, load_audio
 from speech.correction.numbers import normalize_numbers
 from speech.correction.text import has_cjk, tidy, to_simplified
 
-TextFixer = Callable[[str], str]
-"""Domain correction applied to final Chinese text (see `speech.correction.PinyinCorrector.fix`)."""
+
+class TextCorrector(Protocol):
+    """Domain correction of final Chinese text (`speech.correction.PinyinCorrector` implements it)."""
+
+    def fix(self, text: str) -> str: ...
+
+    def mentions_domain(self, text: str) -> bool: ...
+
 
 SILENCE_PEAK = 0.003  # about -50 dBFS: nothing a microphone in a lobby would call speech
 
@@ -41,6 +46,7 @@ class WhisperTuning:
     beam_size: int = 5
     initial_prompt: str | None = None
     hotwords: str | None = None
+    adaptive_bias: bool = True  # bias (prompt/hotwords) only utterances that mention the domain
     vad_filter: bool = True
     normalize_gain: bool = True  # quiet microphones decode worse; silence is gated out before this
     guard: bool = True
@@ -54,6 +60,7 @@ class WhisperTuning:
             beam_size=beam_size,
             vad_filter=False,
             normalize_gain=False,
+            adaptive_bias=False,
             guard=False,
             correct=False,
             condition_on_previous_text=True,
@@ -106,7 +113,7 @@ class WhisperRecognizer:
         model_dir: Path,
         *,
         tuning: WhisperTuning | None = None,
-        fixer: TextFixer | None = None,
+        corrector: TextCorrector | None = None,
         default_language: str = "zh",
         device: str = "auto",
         compute_type: str = "auto",
@@ -117,7 +124,7 @@ class WhisperRecognizer:
     ) -> None:
         self.model_dir = Path(model_dir)
         self.tuning = tuning or WhisperTuning()
-        self.fixer = fixer
+        self.corrector = corrector
         self.default_language = default_language
         self.device = device
         self.compute_type = compute_type
@@ -128,12 +135,12 @@ class WhisperRecognizer:
         self._executor: ThreadPoolExecutor | None = None
         self._executor_lock = threading.Lock()
 
-    def with_tuning(self, tuning: WhisperTuning, fixer: TextFixer | None = None) -> WhisperRecognizer:
+    def with_tuning(self, tuning: WhisperTuning, *, keep_corrector: bool = False) -> WhisperRecognizer:
         """Another profile over the same loaded model (used by the baseline evaluation)."""
         other = WhisperRecognizer(
             self.model_dir,
             tuning=tuning,
-            fixer=fixer,
+            corrector=self.corrector if keep_corrector else None,
             default_language=self.default_language,
             device=self.device,
             compute_type=self.compute_type,
@@ -172,9 +179,12 @@ class WhisperRecognizer:
         sample_rate: int | None = None,
         correct: bool = True,
         draft: bool = False,
+        bias: bool | None = None,
     ) -> Transcript:
         loop = asyncio.get_running_loop()
-        call = partial(self.transcribe, audio, language=language, sample_rate=sample_rate, correct=correct, draft=draft)
+        call = partial(
+            self.transcribe, audio, language=language, sample_rate=sample_rate, correct=correct, draft=draft, bias=bias
+        )
         return await loop.run_in_executor(self._shared_executor(), call)
 
     def transcribe(
@@ -185,6 +195,7 @@ class WhisperRecognizer:
         sample_rate: int | None = None,
         correct: bool = True,
         draft: bool = False,
+        bias: bool | None = None,
     ) -> Transcript:
         model = self.model  # loading (once per process) is not part of this input's processing time
         started = time.perf_counter()
@@ -197,7 +208,9 @@ class WhisperRecognizer:
         tuning = replace(self.tuning, beam_size=1, correct=False) if draft else self.tuning
         if tuning.normalize_gain:
             samples = normalize_peak(samples)
-        segments, info = self._decode(model, samples, whisper_lang, tuning)
+        segments, info = self._decode(model, samples, whisper_lang, tuning, self._bias_first(tuning, bias, draft))
+        if self._wants_second_pass(tuning, bias, draft, whisper_lang, segments, info):
+            segments, info = self._decode(model, samples, whisper_lang, tuning, biased=True)
         dropped: list[str] = []
         if tuning.guard:
             segments, dropped = self.guard.filter(segments)
@@ -207,8 +220,8 @@ class WhisperRecognizer:
         )
         text = to_simplified(raw) if detected == "zh" or has_cjk(raw) else raw
         if correct and tuning.correct and has_cjk(text):
-            if self.fixer is not None:
-                text = self.fixer(text)
+            if self.corrector is not None:
+                text = self.corrector.fix(text)
             text = normalize_numbers(text)
         return Transcript(
             text=text,
@@ -222,8 +235,37 @@ class WhisperRecognizer:
             dropped=tuple(dropped),
         )
 
+    def _bias_first(self, tuning: WhisperTuning, bias: bool | None, draft: bool) -> bool:
+        """Whether the first decode uses the vocabulary prompt/hotwords."""
+        if draft or bias is False:
+            return False
+        return bias is True or not tuning.adaptive_bias
+
+    def _wants_second_pass(
+        self,
+        tuning: WhisperTuning,
+        bias: bool | None,
+        draft: bool,
+        language: str | None,
+        segments: list[Segment],
+        info: Any,
+    ) -> bool:
+        """Adaptive biasing: the vocabulary prompt helps domain speech a lot and costs accuracy on
+        everything else, so an unbiased first pass that mentions the domain is decoded again, biased."""
+        if draft or bias is not None or not tuning.adaptive_bias or self.corrector is None:
+            return False
+        if not (tuning.initial_prompt or tuning.hotwords) or (language or info.language) != "zh":
+            return False
+        text = to_simplified("".join(s.text for s in segments))
+        return bool(text) and self.corrector.mentions_domain(text)
+
     def _decode(
-        self, model: Any, samples: npt.NDArray[np.float32], language: str | None, tuning: WhisperTuning
+        self,
+        model: Any,
+        samples: npt.NDArray[np.float32],
+        language: str | None,
+        tuning: WhisperTuning,
+        biased: bool,
     ) -> tuple[list[Segment], Any]:
         kwargs: dict[str, Any] = {
             "language": language,
@@ -231,9 +273,7 @@ class WhisperRecognizer:
             "vad_filter": tuning.vad_filter,
             "condition_on_previous_text": tuning.condition_on_previous_text,
         }
-        if tuning.vad_filter:
-            kwargs["vad_parameters"] = {"min_silence_duration_ms": 500, "speech_pad_ms": 300}
-        if language in (None, "zh"):
+        if biased and language in (None, "zh"):
             # the vocabulary is Chinese: it would only confuse English decoding
             if tuning.initial_prompt:
                 kwargs["initial_prompt"] = tuning.initial_prompt

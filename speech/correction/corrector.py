@@ -118,6 +118,12 @@ class PinyinCorrector:
     def fix(self, text: str) -> str:
         return self.correct(text).text
 
+    def mentions_domain(self, text: str) -> bool:
+        """Whether `text` contains a vocabulary term, or something the corrector would turn into one."""
+        if any(term in text for term in self.terms) or any(v in text for v, _ in self.variants):
+            return True
+        return bool(self.correct(text).changes)
+
     def correct(self, text: str) -> Correction:
         changes: list[Change] = []
         for variant, term in self.variants:

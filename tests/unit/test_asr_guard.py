@@ -1,0 +1,65 @@
+"""Hallucination guard on decoded segments (no model: segments as whisper reports them)."""
+
+from __future__ import annotations
+
+import pytest
+
+from speech.asr.base import Segment
+from speech.asr.guard import HallucinationGuard
+
+pytestmark = pytest.mark.unit
+
+
+def seg(text: str, logprob: float = -0.2, no_speech: float = 0.05, ratio: float = 1.2) -> Segment:
+    return Segment(0.0, 2.0, text, avg_logprob=logprob, no_speech_prob=no_speech, compression_ratio=ratio)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "谢谢观看",
+        "謝謝觀看！",
+        "字幕by索兰娅",
+        "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目",
+        "Thank you for watching.",
+        "Thanks for watching!",
+        "字幕由Amara.org社区提供",
+        "中文字幕志愿者 李宗盛",
+        "Please subscribe to my channel",
+    ],
+)
+def test_classic_inventions_are_dropped(text: str) -> None:
+    guard = HallucinationGuard()
+    kept, dropped = guard.filter([seg(text)])
+    assert kept == [] and dropped == [text]
+    assert (guard.reason(seg(text)) or "").startswith("pattern:")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我要挂失我的信用卡",
+        "谢谢",
+        "谢谢你的帮助",
+        "请问在哪里观看理财视频",
+        "Thank you",
+        "I want to subscribe to a fund",
+    ],
+)
+def test_real_speech_is_kept(text: str) -> None:
+    kept, dropped = HallucinationGuard().filter([seg(text)])
+    assert [s.text for s in kept] == [text] and dropped == []
+
+
+def test_decoder_statistics() -> None:
+    guard = HallucinationGuard()
+    assert guard.reason(seg("我要取款", logprob=-0.9, no_speech=0.8)) == "no_speech"
+    assert guard.reason(seg("我要取款", logprob=-0.3, no_speech=0.8)) is None  # confident speech stays
+    assert guard.reason(seg("嗯嗯", logprob=-2.0)) == "low_logprob"
+    assert guard.reason(seg("谢谢谢谢谢谢谢谢谢谢谢谢", ratio=3.1)) == "repetition"
+    assert guard.reason(seg(" 。 ")) == "empty"
+
+
+def test_only_bad_segments_go() -> None:
+    kept, dropped = HallucinationGuard().filter([seg("我想查一下余额"), seg("谢谢观看")])
+    assert [s.text for s in kept] == ["我想查一下余额"] and dropped == ["谢谢观看"]
