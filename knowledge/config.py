@@ -20,7 +20,9 @@ class KnowledgeOptions(BaseModel):
     hnsw_threshold: int = Field(50_000, ge=1, description="Chunks above which the dense index is HNSW, not exact.")
     hnsw_m: int = Field(32, ge=4, description="HNSW graph degree.")
     hnsw_ef_search: int = Field(96, ge=8, description="HNSW search breadth (recall vs speed).")
-    fusion: Literal["rrf", "weighted"] = Field("rrf", description="How BM25 and dense rankings are fused.")
+    fusion: Literal["rrf", "weighted"] = Field(
+        "weighted", description="How BM25 and dense rankings are fused (weighted won on the dev set, BQ and ATEC)."
+    )
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion (BM25 has 1.0).")
     pinyin_weight: float = Field(0.5, ge=0, description="Weight of the pinyin BM25 ranking in fusion (0 = off).")

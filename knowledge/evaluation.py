@@ -24,6 +24,7 @@ class EvalItem:
     relevant: list[str]
     audience: str = "customer"
     line: int = 0
+    kind: str = ""
 
 
 @dataclass
@@ -56,7 +57,8 @@ def load_eval_set(path: Path) -> list[EvalItem]:
         relevant = data.get("relevant") or []
         if isinstance(relevant, str):
             relevant = [relevant]
-        items.append(EvalItem(data["query"], [str(r) for r in relevant], str(data.get("audience") or "customer"), n))
+        audience = str(data.get("audience") or "customer")
+        items.append(EvalItem(data["query"], [str(r) for r in relevant], audience, n, str(data.get("kind") or "")))
     if not items:
         raise EvalSetError(f"{path}: no queries")
     return items

@@ -100,6 +100,17 @@ def _dense_rank(
     return rows, {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
 
 
+@dataclass
+class Candidates:
+    """The rows each ranking proposes for one query (best first) and the dense cosines."""
+
+    norm: str
+    bm25: list[int] = field(default_factory=list)
+    pinyin: list[int] = field(default_factory=list)
+    dense: list[int] = field(default_factory=list)
+    dense_scores: dict[int, float] = field(default_factory=dict)
+
+
 class Searcher:
     """Ranks the chunks of one generation for a query."""
 
@@ -109,28 +120,37 @@ class Searcher:
         self.params = params
         self.confidence = confidence
 
+    def candidates(self, query: str, filters: Filters | None = None, mode: Mode = "hybrid", k: int = 5) -> Candidates:
+        """Each ranking's candidate rows for `query`, before fusion (benchmarks tune fusion on these)."""
+        filters = filters or Filters()
+        norm = normalize(query)
+        cands = Candidates(norm)
+        if not norm or self.gen.size == 0:
+            return cands
+        mask = filter_mask(self.gen, filters)
+        n = max(self.params.candidates, k * 4)
+        if mode in ("hybrid", "bm25"):
+            cands.bm25, _ = _bm25_rank(self.gen.bm25, lexical_tokens(norm), mask, n)
+            if mode == "hybrid" and self.params.pinyin_weight > 0:
+                cands.pinyin, _ = _bm25_rank(self.gen.bm25_pinyin, pinyin_tokens(norm), mask, n)
+        if mode in ("hybrid", "dense"):
+            cands.dense, cands.dense_scores = _dense_rank(self.gen, self.embedder.embed_query(norm), mask, n)
+        return cands
+
     def search(self, query: str, k: int = 5, filters: Filters | None = None, mode: Mode = "hybrid") -> SearchResponse:
         """The k best documents (their best chunk each) for `query`, with snippets and confidence."""
         started = time.perf_counter()
-        filters = filters or Filters()
-        norm = normalize(query)
-        if not norm or self.gen.size == 0:
-            return SearchResponse(query, [], 0.0, (time.perf_counter() - started) * 1000)
-        mask = filter_mask(self.gen, filters)
-        n = max(self.params.candidates, k * 4)
-        bm25_rows: list[int] = []
-        pinyin_rows: list[int] = []
-        dense_rows: list[int] = []
-        dense_scores: dict[int, float] = {}
-        if mode in ("hybrid", "bm25"):
-            bm25_rows, _ = _bm25_rank(self.gen.bm25, lexical_tokens(norm), mask, n)
-            if mode == "hybrid" and self.params.pinyin_weight > 0:
-                pinyin_rows, _ = _bm25_rank(self.gen.bm25_pinyin, pinyin_tokens(norm), mask, n)
-        if mode in ("hybrid", "dense"):
-            dense_rows, dense_scores = _dense_rank(self.gen, self.embedder.embed_query(norm), mask, n)
-        fused = self._fuse(bm25_rows, pinyin_rows, dense_rows, dense_scores)
-        hits = self._hits(fused, dense_scores, bm25_rows, dense_rows, norm, k)
-        signals = self._signals(fused, dense_scores, bm25_rows, dense_rows, norm, mode)
+        cands = self.candidates(query, filters, mode, k)
+        return self.rank(query, cands, k, mode, started)
+
+    def rank(
+        self, query: str, cands: Candidates, k: int, mode: Mode = "hybrid", started: float | None = None
+    ) -> SearchResponse:
+        """Fuse the candidates into the final response."""
+        started = started if started is not None else time.perf_counter()
+        fused = self._fuse(cands.bm25, cands.pinyin, cands.dense, cands.dense_scores)
+        hits = self._hits(fused, cands.dense_scores, cands.bm25, cands.dense, cands.norm, k)
+        signals = self._signals(fused, cands.dense_scores, cands.bm25, cands.dense, cands.norm, mode)
         conf = self.confidence.score(signals) if hits else 0.0
         return SearchResponse(query, hits, conf, (time.perf_counter() - started) * 1000, asdict(signals))
 

@@ -153,3 +153,40 @@ def journeys(
         stats = result[key]
         typer.echo(f"  {key:15} p50 {stats['p50']:7.2f} ms  p95 {stats['p95']:7.2f} ms  mean {stats['mean']:7.2f} ms")
     typer.echo(f"  final state {result['final_state_bytes']} bytes of JSON")
+
+
+@app.command("kb")
+def kb(
+    only: str = typer.Option("devset,pairs,speed", help="Parts to run: devset, pairs, speed (comma-separated)."),
+    devset: str = typer.Option("knowledge/eval/devset.jsonl", help="Dev set (JSONL) for the fusion sweep."),
+    bq: str = typer.Option("../shared/data/text/bq_dev/dev.csv", help="BQ corpus dev pairs (CSV)."),
+    atec: str = typer.Option("../shared/data/text/atec/atec_nlp_sim_train.csv", help="ATEC pairs (TSV)."),
+    limit: int = typer.Option(1000, min=10, help="Positive pairs sampled from each pair corpus."),
+    load_chunks: int = typer.Option(100_000, min=1000, help="Chunks in the index whose load time is measured."),
+    json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+) -> None:
+    """Knowledge retrieval: fusion choices on the dev set, BM25/dense/fused on BQ and ATEC, speed."""
+    import json
+    from pathlib import Path
+
+    from assistant.cli.common import emit_json, fail, load_settings
+    from bench.kb import run
+    from knowledge.base import KnowledgeBase, KnowledgeBaseMissing
+    from knowledge.evaluation import EvalSetError, load_eval_set
+
+    settings = load_settings(runtime=True)
+    parts = {p.strip() for p in only.split(",") if p.strip()}
+    if not parts <= {"devset", "pairs", "speed"}:
+        fail(f"--only takes devset, pairs, speed; not {only!r}")
+    base = KnowledgeBase(settings.var_dir, settings.knowledge)
+    try:
+        items = load_eval_set(Path(devset)) if "devset" in parts else []
+        if "devset" in parts:
+            base.searcher()
+    except (EvalSetError, OSError, KnowledgeBaseMissing) as exc:
+        fail(str(exc))
+    result = run(parts, base, items, Path(bq), Path(atec), limit, settings.knowledge, load_chunks)
+    if json_out:
+        emit_json(result)
+    else:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
