@@ -45,7 +45,8 @@ class IntentResult:
     language: Language
     text: str  # the normalised utterance
     corrected_text: str  # after pinyin keyword correction (what was embedded)
-    alternatives: list[Alternative] = field(default_factory=list)  # best first, may include the winner
+    # best first, including the winner; a rule decision lists only itself (score 1.0): no kNN is run
+    alternatives: list[Alternative] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     rule: str | None = None
 
@@ -123,23 +124,26 @@ class IntentEngine:
 
     def classify(self, text: str, language: Language = "zh") -> IntentResult:
         """Classify one utterance; `language` is the fallback when the text shows none (digits, emoji)."""
-        norm = normalize(text)[: self.options.max_chars]
+        norm = normalize(text[: self.options.max_chars * 2])[: self.options.max_chars]
         lang = detect_language(norm, default=language)
         if not norm:
             return IntentResult(UNCLEAR, 0.0, "empty", lang, norm, norm)
         hit = self.rules.match(norm) if self.rules else None
-        if hit is None and is_filler(norm):
+        if hit is not None:  # decided: no embedding needed (a rule turn costs well under a millisecond)
+            confidence = self.options.rule_confidence
+            alternatives = [Alternative(hit.intent, confidence, 1.0)]
+            return IntentResult(hit.intent, confidence, "rule", lang, norm, norm, alternatives, [], hit.pattern)
+        if is_filler(norm):
             return IntentResult(UNCLEAR, 0.0, "filler", lang, norm, norm)
         spot = self.rules is not None and self.options.pinyin_correction
         keyword_hits, keyword_intents = self.rules.keywords(norm) if self.rules and spot else ([], set())
         corrected = PinyinKeywordIndex.correct(norm, keyword_hits) if keyword_hits else norm
         scores = self.scorer.scores(self.embedder.embed([corrected])[0])
-        return self._decide(scores, hit, keyword_intents, lang, norm, corrected, [h.keyword for h in keyword_hits])
+        return self._decide(scores, keyword_intents, lang, norm, corrected, [h.keyword for h in keyword_hits])
 
     def _decide(
         self,
         raw: np.ndarray,
-        hit: Any,
         keyword_intents: set[str],
         lang: Language,
         norm: str,
@@ -156,10 +160,6 @@ class IntentEngine:
         probs /= probs.sum()
         order = np.argsort(-probs)[: opts.top_k]
         alternatives = [Alternative(self.intents[i], round(float(probs[i]), 4), round(float(raw[i]), 4)) for i in order]
-        if hit is not None:
-            return IntentResult(
-                hit.intent, opts.rule_confidence, "rule", lang, norm, corrected, alternatives, keywords, hit.pattern
-            )
         best = alternatives[0]
         intent = best.intent
         floor = max(opts.min_confidence, opts.min_confidence_by_intent.get(best.intent, 0.0))

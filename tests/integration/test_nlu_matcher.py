@@ -79,14 +79,17 @@ def test_rules_decide_and_say_so(nlu: Nlu) -> None:
     result = nlu.understand("是的").intent
     assert (result.intent, result.source) == ("confirm", "rule")
     assert result.rule is not None
+    assert [a.intent for a in result.alternatives] == ["confirm"]
 
 
 def test_gibberish_and_empty_are_unclear(nlu: Nlu) -> None:
     assert nlu.understand("").intent.intent == UNCLEAR
     assert nlu.understand("   ").intent.source == "empty"
-    gibberish = nlu.understand("嗯啊那个这个就是说").intent
-    assert gibberish.intent == UNCLEAR
-    assert gibberish.best_guess != UNCLEAR
+    filler = nlu.understand("嗯啊那个这个就是说").intent
+    assert (filler.intent, filler.source) == (UNCLEAR, "filler")
+    vague = nlu.understand("随便看看").intent  # browsing: no business matches well
+    assert (vague.intent, vague.source) == (UNCLEAR, "knn")
+    assert vague.best_guess != UNCLEAR  # still offered for "did you mean ...?"
 
 
 def test_huge_input_is_cut_not_choked_on(nlu: Nlu) -> None:
