@@ -149,6 +149,7 @@ def test_datetime_slot_shape() -> None:
         "date": "2026-11-25",
         "time": "15:00",
         "datetime": "2026-11-25T15:00:00",
+        "period": "afternoon",
         "text": "明天下午三点",
     }
     assert slots["amount"]["value"] == 50000
@@ -324,3 +325,17 @@ def test_very_long_text_is_bounded() -> None:
     slots = extract_slots("转五千给张三。" * 200_000, now=NOW)  # 1.4 M characters
     assert slots["amount"]["value"] == 5000
     assert slots["payee"] == "张三"
+
+
+@pytest.mark.parametrize(
+    ("text", "period"), [("取款5万，明天上午", "morning"), ("下周一下午", "afternoon"), ("tomorrow morning", "morning")]
+)
+def test_part_of_day_without_a_clock_time(text: str, period: str) -> None:
+    slot = extract_slots(text, now=NOW)["datetime"]
+    assert slot["time"] is None
+    assert slot["period"] == period
+
+
+def test_product_alias_with_digits() -> None:
+    assert extract_slots("我要买10万的安享90天", now=NOW)["product"]["id"] == "anxiang-90d"
+    assert extract_slots("示范稳盈R1货币基金", now=NOW)["product"]["risk_level"] == "R1"

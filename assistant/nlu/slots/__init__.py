@@ -6,7 +6,8 @@ and 下午三点 never as three yuan.
 
 Result keys (present only when found):
   amount {value, currency, text}, amounts [...] (when more than one),
-  datetime {date, time, datetime, text}, phone, id_number, card_number, card_tail,
+  datetime {date, time, datetime, period (morning|noon|afternoon|evening), text},
+  phone, id_number, card_number, card_tail,
   payee, currency (a foreign currency named, else the amount's), currencies [...],
   term {months, text}, product {id, name, kind, risk_level}, products [...],
   errors [{slot, reason, text}]  (e.g. an ID number whose check digit is wrong).
@@ -87,6 +88,7 @@ def extract_slots(text: str, now: datetime | None = None) -> dict[str, Any]:
             "date": when.date.isoformat(),
             "time": when.time.strftime("%H:%M") if when.time else None,
             "datetime": when.datetime.isoformat() if when.datetime else None,
+            "period": when.period,
             "text": when.text,
         }
         work = _blank(work, when.start, when.end)

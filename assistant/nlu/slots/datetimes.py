@@ -32,6 +32,7 @@ class When:
     text: str
     start: int
     end: int
+    period: str | None = None  # morning | noon | afternoon | evening: 明天下午 without a clock time
 
     @property
     def datetime(self) -> datetime | None:
@@ -71,6 +72,11 @@ _EN_TIME = re.compile(
     r"(?P<at>\b(?:at|around|by)\s+)?\b(?P<h>\d{1,2})(?::(?P<m>\d{2}))?(?!\d)\s*(?P<ampm>a\.?m\b\.?|p\.?m\b\.?|o'?clock)?",
     re.IGNORECASE,
 )
+_PERIOD = re.compile(r"\s*(上午|早上|早晨|中午|下午|傍晚|晚上|morning|afternoon|evening|noon)", re.IGNORECASE)
+_PERIOD_NAMES = {
+    "上午": "morning", "早上": "morning", "早晨": "morning", "morning": "morning", "中午": "noon", "noon": "noon",
+    "下午": "afternoon", "afternoon": "afternoon", "傍晚": "evening", "晚上": "evening", "evening": "evening",
+}  # fmt: skip
 _EN_SMALL = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 
 
@@ -188,8 +194,13 @@ def find_when(text: str, now: datetime) -> When | None:
     spans = [s for s in (day_match, time_match) if s is not None]
     start = min(s.start() for s in spans)
     end = max(s.end() for s in spans)
+    period = None
+    if clock is None and day_match is not None and (p := _PERIOD.match(text, day_match.end())):
+        period, end = _PERIOD_NAMES[p.group(1).lower()], p.end()
+    elif clock is not None:
+        period = "morning" if clock.hour < 12 else "afternoon" if clock.hour < 18 else "evening"
     assert day is not None
-    return When(day, clock, text[start:end].strip(), start, end)
+    return When(day, clock, text[start:end].strip(), start, end, period)
 
 
 def _is_time(m: re.Match[str], english: bool) -> bool:

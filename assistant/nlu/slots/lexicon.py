@@ -109,11 +109,26 @@ def _product_index() -> tuple[PinyinKeywordIndex, list[tuple[re.Pattern[str], st
     return PinyinKeywordIndex(zh), en_patterns, products
 
 
+@lru_cache(maxsize=1)
+def _mixed_aliases() -> list[tuple[str, str]]:
+    """Chinese aliases with digits or Latin letters (示范稳盈R1货币基金, 安享90天)."""
+    return [
+        (alias.lower(), p.id)
+        for p in load_products()
+        for alias in [p.name, *p.aliases]
+        if not alias.isascii() and re.search(r"[0-9A-Za-z]", alias)
+    ]
+
+
 def find_products(text: str) -> list[Product]:
     """Products named in the text (by name, alias or an alias's sound), in order, without repeats."""
     index, en_patterns, products = _product_index()
     hits: list[tuple[int, str]] = [(h.start, h.label) for h in index.find(text)]
     lowered = text.lower()
+    for alias, pid in _mixed_aliases():  # 安享90天: digits, so not matched by sound, only as written
+        at = lowered.find(alias)
+        if at >= 0:
+            hits.append((at, pid))
     for pattern, pid in en_patterns:
         m = pattern.search(lowered)
         if m:
