@@ -1,9 +1,10 @@
 """How sure retrieval is that its first result answers the query, and when to abstain.
 
 A logistic model over a few signals that separate "found it" from "the knowledge does not say":
-the dense cosine of the top hit, its margin over the next document, how much of the query's wording
-the top chunk covers, and whether BM25 and the dense ranking agree. Its weights and the abstention
-threshold are fitted on the dev set (`lobby kb calibrate`) and shipped in `calibration.json`.
+the dense cosine of the top hit and the best cosine overall, how much of the query's informative
+wording the top chunk covers, and how much of the query is out of the knowledge base's vocabulary.
+Its weights and the abstention threshold are fitted on the dev set (`lobby kb calibrate`) and
+shipped in `calibration.json`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-FEATURES = ("dense", "margin", "coverage", "agree", "dense_coverage")
+FEATURES = ("dense", "dense_max", "coverage", "oov", "dense_coverage")
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
 
@@ -26,19 +27,19 @@ class Signals:
     """The raw signals of one search, kept on the response for evaluation and calibration."""
 
     dense: float = 0.0
-    margin: float = 0.0
+    dense_max: float = 0.0
     coverage: float = 0.0
-    agree: float = 0.0
+    oov: float = 0.0
 
     def vector(self) -> list[float]:
-        return [self.dense, self.margin, self.coverage, self.agree, self.dense * self.coverage]
+        return [self.dense, self.dense_max, self.coverage, self.oov, self.dense * self.coverage]
 
 
 @dataclass
 class ConfidenceModel:
     """sigmoid(bias + weights . features); `threshold` is the abstention cut-off on that probability."""
 
-    weights: list[float] = field(default_factory=lambda: [20.0, 10.0, 4.0, 1.0, 0.0])
+    weights: list[float] = field(default_factory=lambda: [10.0, 10.0, 4.0, -4.0, 0.0])
     bias: float = -19.0
     threshold: float = 0.5
     info: dict[str, Any] = field(default_factory=dict)

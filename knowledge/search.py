@@ -22,7 +22,7 @@ from knowledge.embedders import Embedder
 from knowledge.index import AUDIENCE_CODE, Generation
 from knowledge.models import Hit, SearchResponse
 from knowledge.snippets import snippet
-from knowledge.textnorm import bigrams, lexical_tokens, normalize, pinyin_tokens, query_terms
+from knowledge.textnorm import lexical_tokens, normalize, pinyin_tokens, query_terms
 
 Mode = Literal["hybrid", "bm25", "dense"]
 _faiss: Any = faiss  # its type stubs lack the selector / search-parameter API used here
@@ -224,17 +224,40 @@ class Searcher:
         norm: str,
         mode: Mode,
     ) -> Signals:
+        """Evidence that the top hit answers: its cosine, the best cosine, how much of the query's
+        informative wording (IDF-weighted) it contains, and how much of the query the knowledge
+        base has never heard of (out-of-vocabulary syllables: "彩票", "辞职信" are out of scope,
+        while an ASR homophone still shares its pinyin)."""
         if not fused:
             return Signals()
         top = fused[0][0]
-        top_doc = self.gen.chunk(top).doc_id
-        dense_top = dense_scores.get(top, 0.0)
-        other = [s for r, s in dense_scores.items() if self.gen.chunk(r).doc_id != top_doc]
-        margin = dense_top - max(other) if other and dense_top else 0.0
-        q_grams = set(bigrams(norm)) | {w for w in lexical_tokens(norm) if not w.startswith("#") and w.isascii()}
         chunk_text = self.gen.chunk(top).index_text
-        coverage = sum(1 for g in q_grams if g in chunk_text) / len(q_grams) if q_grams else 0.0
-        agree = 0.0
-        if bm25_rows and dense_rows:
-            agree = float(self.gen.chunk(bm25_rows[0]).doc_id == self.gen.chunk(dense_rows[0]).doc_id)
-        return Signals(dense=dense_top, margin=margin, coverage=coverage, agree=agree)
+        tokens = sorted(set(lexical_tokens(norm)))
+        coverage = 0.0
+        if tokens and self.gen.bm25 is not None:
+            weights = _idf(self.gen.bm25, tokens, self.gen.size)
+            present = np.asarray([t.lstrip("#") in chunk_text for t in tokens], dtype=np.float64)
+            coverage = float((weights * present).sum() / weights.sum())
+        oov = 0.0
+        syllables = sorted(set(pinyin_tokens(norm))) + [w for w in tokens if w.isascii() and not w.startswith("#")]
+        if syllables:
+            vocab_py = self.gen.bm25_pinyin.vocab_dict if self.gen.bm25_pinyin is not None else {}
+            vocab_lex = self.gen.bm25.vocab_dict if self.gen.bm25 is not None else {}
+            oov = sum(1 for t in syllables if t not in vocab_py and t not in vocab_lex) / len(syllables)
+        return Signals(
+            dense=dense_scores.get(top, 0.0),
+            dense_max=max(dense_scores.values(), default=0.0),
+            coverage=coverage,
+            oov=oov,
+        )
+
+
+def _idf(index: bm25s.BM25, tokens: list[str], n_docs: int) -> npt.NDArray[np.float64]:
+    """BM25 IDF of each token; a token the index never saw gets the IDF of a one-document term."""
+    indptr = index.scores["indptr"]
+    out = np.empty(len(tokens), dtype=np.float64)
+    for i, token in enumerate(tokens):
+        tid = index.vocab_dict.get(token)
+        df = int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid + 1 < len(indptr) else 1
+        out[i] = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+    return out
