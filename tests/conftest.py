@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from assistant.api.app import create_app
 from assistant.config import Settings
+from knowledge.config import KnowledgeOptions
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PREPARED_MODELS = REPO_ROOT / "var" / "models"
@@ -20,7 +21,9 @@ PREPARED_MODELS = REPO_ROOT / "var" / "models"
 def settings(tmp_path: Path) -> Settings:
     """Embedded defaults on a fresh var/ folder; the prepared models are shared (read-only use)."""
     models_dir = Path(os.environ.get("LOBBY_MODELS_DIR", PREPARED_MODELS))
-    return Settings(env="test", var_dir=tmp_path / "var", models_dir=models_dir, _env_file=None)  # type: ignore[call-arg]
+    # No knowledge build at start-up (tests that need the knowledge base use `app_client`).
+    knowledge = KnowledgeOptions(auto_ingest=False)
+    return Settings(env="test", var_dir=tmp_path / "var", models_dir=models_dir, knowledge=knowledge, _env_file=None)  # type: ignore[call-arg]
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant import __version__
 from assistant.api import health, knowledge, sessions
-from assistant.api.middleware import RequestIdMiddleware
+from assistant.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from assistant.api.readiness import Readiness
 from assistant.config import Settings, check_runtime, get_settings
 from assistant.conversation.runtime import build_conversation
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.readiness = Readiness()
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(knowledge.router)

@@ -6,7 +6,7 @@ exemplar matrix is cached on disk, keyed by a hash of the data files, so a resta
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +19,17 @@ from assistant.store.sessions import SessionStore
 from knowledge.base import KnowledgeBase
 from knowledge.models import Answer
 
+_ENGINE_LOCK = threading.Lock()
+_ENGINE: list[IntentEngine] = []
 
-@lru_cache(maxsize=2)
+
 def intent_engine(cache_dir: Path) -> IntentEngine:
-    return IntentEngine.from_data(cache_dir=cache_dir)
+    """The process's intent engine over the shipped data: built on first use (the exemplar matrix is
+    read from or written to `cache_dir`), then shared by every app in the process."""
+    with _ENGINE_LOCK:
+        if not _ENGINE:
+            _ENGINE.append(IntentEngine.from_data(cache_dir=cache_dir))
+        return _ENGINE[0]
 
 
 class ReadyKnowledge:

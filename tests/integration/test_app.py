@@ -33,3 +33,22 @@ def test_metrics_are_prometheus_text(client):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     assert 'lobby_http_requests_total{method="GET",route="/healthz",status="200"}' in response.text
+
+
+def test_huge_bodies_are_refused_with_413(client):
+    response = client.post(
+        "/api/v1/sessions/x/turns",
+        content=b'{"text": "' + b"a" * 2_000_000 + b'"}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert "larger than" in response.json()["detail"]
+
+
+def test_huge_chunked_bodies_are_refused_with_413(client):
+    def chunks():
+        for _ in range(40):
+            yield b"x" * 100_000
+
+    response = client.post("/api/v1/sessions/x/turns", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
