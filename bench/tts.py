@@ -119,8 +119,10 @@ async def _cached(options: SpeechOptions, rate: float) -> dict[str, Any]:
 
 
 def _canonical(text: str) -> str:
-    """What is compared: Han characters of the spoken form; 两=二 and 幺=一 (same number word)."""
-    spoken = normalize(text).replace("两", "二").replace("幺", "一")
+    """What is compared: Han characters of the spoken form, Simplified; 两=二 and 幺=一 (same number word)."""
+    from speech.correction.text import to_simplified
+
+    spoken = normalize(to_simplified(text)).replace("两", "二").replace("幺", "一")
     return "".join(_HAN.findall(spoken))
 
 
