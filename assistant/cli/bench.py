@@ -116,12 +116,22 @@ def bank(
 @app.command("nlu")
 def nlu(
     cold: bool = typer.Option(True, "--cold/--warm", help="Delete the cached exemplar matrix first."),
+    bq: str | None = typer.Option(None, "--bq", help="Instead: paraphrase separation on a BQ pairs CSV."),
+    limit: int = typer.Option(2000, "--limit", min=10, help="With --bq: pairs used."),
     json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """NLU speed: start-up, and intent + slots per utterance over the held-out set (p50/p95)."""
-    from assistant.cli.common import emit_json, load_settings
-    from bench.nlu import run_benchmark
+    from pathlib import Path
 
+    from assistant.cli.common import emit_json, fail, load_settings
+    from bench.nlu import bq_pairs, run_benchmark
+
+    if bq is not None:
+        try:
+            emit_json(bq_pairs(Path(bq), limit=limit))
+        except (OSError, ValueError, KeyError) as exc:
+            fail(f"{bq}: {exc}")
+        return
     result = run_benchmark(load_settings().var_dir, cold=cold)
     if json_out:
         emit_json(result)
