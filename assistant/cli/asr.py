@@ -101,3 +101,38 @@ def eval_asr(
     for lang, comp in report.get("comparison", {}).items():
         if comp["relative_reduction"] is not None:
             typer.echo(f"{lang}: {comp['metric']} {comp['relative_reduction']:.1%} lower than the baseline")
+
+
+def bench_asr(
+    zh: Path = typer.Option(Path("../shared/data/speech/zh/transcripts.csv"), help="Chinese manifest (Common Voice)."),
+    en: Path = typer.Option(Path("../shared/data/speech/en/text"), help="English manifest; '' to skip."),
+    latency_clips: int = typer.Option(4, min=1, help="Clips closest to 4 s fed to the stream in real time."),
+    per_item: bool = typer.Option(False, "--per-item", help="Keep every item's hypotheses in the output."),
+    as_json: bool = JsonOption,
+) -> None:
+    """ASR quality beside plain whisper-base, RTF, stream final latency and bad inputs (docs/benchmarks.md)."""
+    from bench.asr import run_benchmark
+    from speech.asr import AsrError
+    from speech.asr.evaluation import ManifestError
+    from speech.audio import AudioError
+
+    recognizer = _recognizer()
+    try:
+        result = run_benchmark(recognizer, zh, en if str(en) else None, latency_clips)
+    except (ManifestError, AudioError) as exc:
+        fail(str(exc))
+    except AsrError as exc:
+        fail(str(exc), code=3)
+    if not per_item:
+        for part in ("zh", "en"):
+            result.get(part, {}).pop("per_item", None)
+    if as_json:
+        emit_json(result)
+        return
+    for part in ("zh", "en"):
+        if part in result:
+            typer.echo(f"{part}: tuned {result[part]['tuned']}  baseline {result[part]['baseline']}")
+    typer.echo(f"rtf 3-10 s: {result['rtf_3_to_10s']}")
+    typer.echo(f"stream final latency: p50 {result['stream_latency']['p50_ms']} ms")
+    for name, row in result["bad_inputs"].items():
+        typer.echo(f"  {name}: {row}")

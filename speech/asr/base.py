@@ -32,6 +32,8 @@ class Transcript:
 
     `text` is final (Simplified Chinese, domain-corrected unless correction was off); `raw_text` is what
     the engine produced before correction; `dropped` lists segment texts removed as hallucinations.
+    `mentions_domain`: the text names (or nearly names) a vocabulary term; streams use it to bias the
+    final decode of an utterance whose interim captions were about the domain.
     `confidence` is in 0..1 (duration-weighted exp(avg_logprob) times (1 - no_speech_prob)); empty text
     has confidence 0.
     """
@@ -45,6 +47,7 @@ class Transcript:
     language_probability: float = 0.0
     raw_text: str = ""
     dropped: tuple[str, ...] = field(default_factory=tuple)
+    mentions_domain: bool = False
 
     @property
     def rtf(self) -> float:

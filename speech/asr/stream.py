@@ -36,7 +36,7 @@ class StreamOptions:
     vad_threshold: float = 0.5
     min_speech_ms: int = 160  # shorter voiced blips (clicks, coughs) do not start an utterance
     pre_roll_ms: int = 300  # audio kept from before the VAD trigger so the first syllable is not cut
-    speculate_after_ms: int = 250
+    speculate_after_ms: int = 200
     language: str | None = None  # None = the recognizer's default
     interim: bool = True
 
@@ -92,6 +92,7 @@ class RecognitionStream:
         self._interim_for = -1
         self._last_interim_at = 0
         self._last_interim_text = ""
+        self._domain = False  # an interim of this utterance mentioned the vocabulary
         self._spec_task: asyncio.Task[Transcript] | None = None
         self._spec_end = 0
 
@@ -173,6 +174,7 @@ class RecognitionStream:
         self._spec_task = None
         self._last_interim_at = self._candidate
         self._last_interim_text = ""
+        self._domain = False
         return SpeechStarted(at_s=round(self._candidate / SAMPLE_RATE, 3))
 
     async def _finish(self, reason: Literal["silence", "max_length", "flush"], end: int) -> Final:
@@ -194,8 +196,10 @@ class RecognitionStream:
 
     async def _decode(self, start: int, end: int, *, draft: bool) -> Transcript:
         audio = self._audio(start, end)
+        # a domain utterance (seen in its interims) is decoded biased at once: one pass, not two
+        bias = False if draft else (True if self._domain else None)
         return await self.recognizer.atranscribe(
-            audio, sample_rate=SAMPLE_RATE, language=self.options.language, draft=draft
+            audio, sample_rate=SAMPLE_RATE, language=self.options.language, draft=draft, bias=bias
         )
 
     def _maybe_start_interim(self) -> None:
@@ -222,7 +226,10 @@ class RecognitionStream:
         if exc is not None:
             log.warning("interim decode failed: %s", exc)  # captions are best effort; the final decides
             return []
-        text = task.result().text
+        result = task.result()
+        text = result.text
+        if self._interim_for == self._utterance and result.mentions_domain:
+            self._domain = True
         if self._interim_for != self._utterance or not self._in_speech or not text or text == self._last_interim_text:
             return []
         self._last_interim_text = text

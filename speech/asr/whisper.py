@@ -219,6 +219,7 @@ class WhisperRecognizer:
             "".join(s.text for s in segments) if detected == "zh" else " ".join(s.text.strip() for s in segments)
         )
         text = to_simplified(raw) if detected == "zh" or has_cjk(raw) else raw
+        domain = bool(self.corrector is not None and has_cjk(text) and self.corrector.mentions_domain(text))
         if correct and tuning.correct and has_cjk(text):
             if self.corrector is not None:
                 text = self.corrector.fix(text)
@@ -232,6 +233,7 @@ class WhisperRecognizer:
             confidence=_confidence(segments),
             language_probability=round(float(info.language_probability), 4),
             raw_text=raw,
+            mentions_domain=domain,
             dropped=tuple(dropped),
         )
 
