@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import typer
 
+from assistant.cli.asr import bench_asr
+
 app = typer.Typer(help="Benchmarks (speed, memory, quality on real data).", no_args_is_help=True)
+app.command("asr")(bench_asr)
 
 
 @app.command("vision")
