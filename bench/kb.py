@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from knowledge.base import KnowledgeBase
+from knowledge.base import KnowledgeBase, default_content_dir
 from knowledge.config import KnowledgeOptions
 from knowledge.evaluation import EvalItem
 from knowledge.index import Generation, IndexParams, write_generation
@@ -45,15 +45,17 @@ def _rank_of(searcher: Searcher, query: str, cands: Candidates, relevant: set[st
 
 def fusion_variants() -> dict[str, SearchParams]:
     """The fusion settings compared (BM25 weight is 1 throughout)."""
-    out = {"bm25 only": SearchParams(dense_weight=0.0, pinyin_weight=0.0)}
-    out["dense only"] = SearchParams(pinyin_weight=0.0)  # rows restricted below
-    for k in (10, 30, 60):
-        for dw in (1.0, 1.5, 2.0):
-            for pw in (0.0, 0.5, 1.0):
-                out[f"rrf k={k} dense={dw} pinyin={pw}"] = SearchParams("rrf", k, dw, pw)
-    for dw in (0.5, 1.0, 2.0):
+    out = {"bm25 only": SearchParams(dense_weight=0.0, pinyin_weight=0.0, question_weight=0.0)}
+    out["dense only"] = SearchParams(pinyin_weight=0.0, question_weight=0.0)  # rows restricted below
+    for k in (10, 60):
+        for dw in (1.0, 1.5):
+            for pw in (0.0, 0.5):
+                for qw in (0.0, 1.0):
+                    out[f"rrf k={k} dense={dw} pinyin={pw} question={qw}"] = SearchParams("rrf", k, dw, pw, 50, qw)
+    for dw in (0.5, 1.0):
         for pw in (0.0, 0.5):
-            out[f"weighted dense={dw} pinyin={pw}"] = SearchParams("weighted", 60, dw, pw)
+            for qw in (0.0, 0.5, 1.0, 1.5):
+                out[f"weighted dense={dw} pinyin={pw} question={qw}"] = SearchParams("weighted", 60, dw, pw, 50, qw)
     return out
 
 
@@ -69,9 +71,9 @@ def sweep(kb: KnowledgeBase, items: list[EvalItem]) -> dict[str, Any]:
         ranks = []
         for it, cands in collected:
             if name == "dense only":
-                cands = replace(cands, bm25=[], pinyin=[])
+                cands = replace(cands, bm25=[], pinyin=[], question=[], question_scores={})
             elif name == "bm25 only":
-                cands = replace(cands, dense=[], dense_scores={}, pinyin=[])
+                cands = replace(cands, dense=[], dense_scores={}, pinyin=[], question=[], question_scores={})
             ranks.append(_rank_of(searcher, it.query, cands, set(it.relevant)))
         results[name] = _metrics(ranks)
         kinds = sorted({it.kind for it, _ in collected if it.kind})
@@ -122,13 +124,23 @@ def pairs_benchmark(
         relevant: dict[str, set[str]] = {}
         for query, passage in pairs:
             relevant.setdefault(query, set()).add(ids[normalize(passage)])
-        ranks: dict[str, list[int | None]] = {"bm25": [], "dense": [], "fused": [], "fused_rrf": []}
+        ranks: dict[str, list[int | None]] = {
+            "bm25": [],
+            "dense": [],
+            "dense_question": [],
+            "fused": [],
+            "fused_rrf": [],
+        }
         p = searcher.params
-        rrf = Searcher(searcher.gen, searcher.embedder, SearchParams("rrf", 60, 1.0, p.pinyin_weight), kb.confidence)
+        rrf = Searcher(searcher.gen, searcher.embedder, replace(p, fusion="rrf", rrf_k=60), kb.confidence)
+        none: dict[str, Any] = {"question": [], "question_scores": {}}
         for query, rel in relevant.items():
             cands = searcher.candidates(query, Filters(audience="staff"), "hybrid", 10)
-            ranks["bm25"].append(_rank_of(searcher, query, replace(cands, dense=[], dense_scores={}, pinyin=[]), rel))
-            ranks["dense"].append(_rank_of(searcher, query, replace(cands, bm25=[], pinyin=[]), rel))
+            lexical = replace(cands, dense=[], dense_scores={}, pinyin=[], **none)
+            ranks["bm25"].append(_rank_of(searcher, query, lexical, rel))
+            ranks["dense"].append(_rank_of(searcher, query, replace(cands, bm25=[], pinyin=[], **none), rel))
+            by_question = replace(cands, bm25=[], pinyin=[], dense=cands.question, dense_scores=cands.question_scores)
+            ranks["dense_question"].append(_rank_of(searcher, query, replace(by_question, **none), rel))
             ranks["fused"].append(_rank_of(searcher, query, cands, rel))
             ranks["fused_rrf"].append(_rank_of(rrf, query, cands, rel))
     return {
@@ -193,19 +205,24 @@ def speed_benchmark(
     embedder = kb.embedder
     out: dict[str, Any] = {"cpu_count": os.cpu_count(), "load_avg_at_start": os.getloadavg()[0]}
     with tempfile.TemporaryDirectory() as tmp:
-        # ingest: the real pipeline on real sentences
+        # ingest: the real pipeline, on the shipped content (real chunk lengths) and on short sentences
         corpus = Path(tmp) / "ingest.jsonl"
         with corpus.open("w", encoding="utf-8") as fh:
             for i, t in enumerate(texts[:ingest_sample]):
                 fh.write(json.dumps({"id": f"i{i}", "questions": [t], "answer": t}, ensure_ascii=False) + "\n")
-        ingest_kb = KnowledgeBase(Path(tmp) / "var", options, name="ingest", embedder=embedder)
-        cpu, wall = time.process_time(), time.perf_counter()
-        report = ingest_kb.ingest([corpus])
-        out["ingest"] = {
-            "chunks": report.chunks,
-            "chunks_per_s": round(report.chunks / (time.perf_counter() - wall), 1),
-            "chunks_per_cpu_s": round(report.chunks / (time.process_time() - cpu), 1),
-        }
+        out["ingest"] = {}
+        for label, paths in (("shipped_content", [default_content_dir(options)]), ("short_sentences", [corpus])):
+            if not paths[0].exists():
+                continue
+            ingest_kb = KnowledgeBase(Path(tmp) / "var", options, name=label.replace("_", "-"), embedder=embedder)
+            cpu, wall = time.process_time(), time.perf_counter()
+            report = ingest_kb.ingest(paths)
+            out["ingest"][label] = {
+                "chunks": report.chunks,
+                "seconds": round(time.perf_counter() - wall, 1),
+                "chunks_per_s": round(report.chunks / (time.perf_counter() - wall), 1),
+                "chunks_per_cpu_s": round(report.chunks / (time.process_time() - cpu), 1),
+            }
         # queries at 10,000 chunks
         params = IndexParams(options.hnsw_threshold, options.hnsw_m, 80, options.hnsw_ef_search)
         gen_path = Path(tmp) / "gen10k"
@@ -213,7 +230,7 @@ def speed_benchmark(
         gc.collect()
         rss0 = _rss_mb()
         gen = Generation(gen_path, params)
-        out["memory_mb_per_10k_chunks"] = round(_rss_mb() - rss0, 1)
+        out["rss_delta_10k_load_mb"] = round(_rss_mb() - rss0, 1)  # noisy: the allocator reuses freed memory
         searcher = Searcher(gen, embedder, kb.search_params, kb.confidence)
         for q in queries[:20]:
             searcher.search(q)  # warm-up
@@ -243,6 +260,7 @@ def speed_benchmark(
             "build_s": round(write_s, 1),
             "memory_mb": round(_rss_mb() - rss0, 1),
         }
+        out["memory_mb_per_10k_chunks"] = round(out["load_big"]["memory_mb"] / (load_chunks / 10_000), 1)
         loaded.close()
     return out
 

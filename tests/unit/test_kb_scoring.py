@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from knowledge.confidence import ConfidenceModel, Signals, choose_threshold, fit_logistic
+from knowledge.confidence import ConfidenceModel, choose_threshold, fit_logistic
 from knowledge.evaluation import EvalItem, EvalOutcome, summarize
 from knowledge.snippets import mark, snippet
 from knowledge.store import KBNameError, KBStore, list_bases
@@ -25,14 +25,14 @@ def test_snippet_escapes_html_and_picks_the_matching_sentence():
 
 def test_logistic_fit_separates_and_threshold_respects_budget():
     rng = np.random.default_rng(0)
-    good = rng.normal([0.92, 0.02, 0.8, 1.0, 0.7], 0.03, size=(100, 5))
-    bad = rng.normal([0.83, 0.0, 0.2, 0.0, 0.2], 0.03, size=(40, 5))
+    good = rng.normal([0.92, 0.93, 0.8, 0.0, 0.95, 0.7], 0.03, size=(100, 6))
+    bad = rng.normal([0.83, 0.85, 0.2, 0.3, 0.85, 0.2], 0.03, size=(40, 6))
     x = np.vstack([good, bad])
     y = np.r_[np.ones(100), np.zeros(40)]
     weights, bias = fit_logistic(x, y)
     model = ConfidenceModel(list(weights), bias)
-    conf_good = [model.score(Signals(*row[:4])) for row in good]
-    conf_bad = [model.score(Signals(*row[:4])) for row in bad]
+    conf_good = [model.score_vector(list(row)) for row in good]
+    conf_bad = [model.score_vector(list(row)) for row in bad]
     assert min(conf_good) > max(conf_bad) - 0.5 and np.mean(conf_good) > 0.9 > 0.1 > np.mean(conf_bad)
     threshold = choose_threshold(conf_good, conf_bad, 0.05)
     assert sum(c < threshold for c in conf_good) <= 5
@@ -40,7 +40,7 @@ def test_logistic_fit_separates_and_threshold_respects_budget():
 
 def test_calibration_round_trips_and_ignores_other_embedders(tmp_path):
     path = tmp_path / "cal.json"
-    ConfidenceModel([1, 2, 3, 4, 5], -3.0, 0.4, {"embedder": "e1"}).save(path)
+    ConfidenceModel([1, 2, 3, 4, 5, 6], -3.0, 0.4, {"embedder": "e1"}).save(path)
     assert ConfidenceModel.load(path, "e1").threshold == 0.4
     assert ConfidenceModel.load(path, "other").threshold == ConfidenceModel().threshold
     assert ConfidenceModel.load(tmp_path / "missing.json").bias == ConfidenceModel().bias
