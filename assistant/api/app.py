@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.readiness.register("knowledge", app.state.knowledge.readiness)
         app.state.handoffs = HandoffStore(db)
         app.state.conversation = await asyncio.to_thread(
-            build_conversation, settings.var_dir, app.state.sessions, app.state.handoffs, app.state.knowledge
+            build_conversation, settings.var_dir, app.state.sessions, app.state.handoffs, app.state.knowledge, bank
         )
         log.info("started", version=__version__, database=db.engine.dialect.name, env=settings.env)
         try:

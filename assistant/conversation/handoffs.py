@@ -57,6 +57,7 @@ class HandoffDesk:
         customer: dict[str, Any] | None = None,
         risk: list[dict[str, Any]] | None = None,
         journey: dict[str, Any] | None = None,
+        flow_summary: dict[str, Any] | None = None,
     ) -> HandoffTicket:
         existing = self._handoffs.open_for_session(session_id)
         if existing is not None:
@@ -80,6 +81,7 @@ class HandoffDesk:
             "customer": mask_data(customer) if customer else None,
             "risk": risk or [],
             "journey": journey,
+            "flow": mask_data(flow_summary) if flow_summary else None,
             "transcript": [{"speaker": t.speaker, "text": mask_text(t.text)} for t in turns],
         }
         row = self._handoffs.create(session_id, reason, skill, priority, summary, branch_id=session.branch_id)

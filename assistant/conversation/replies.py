@@ -48,3 +48,9 @@ def options(key: str, language: str) -> list[str]:
 
 def known_keys() -> set[str]:
     return set(_templates())
+
+
+def label(group: str, key: str, language: str) -> str:
+    """A name from a mapping entry (e.g. `intent_labels`), falling back to the key itself."""
+    names = _templates()[group][reply_language(language)]
+    return str(names.get(key, key.replace("_", " ")))

@@ -11,11 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from assistant.conversation.handoffs import HandoffDesk
+from assistant.conversation.journeys import JourneyDriver
 from assistant.conversation.service import ConversationService
+from assistant.journeys import JourneyEngine
+from assistant.journeys.bank_adapter import bank_port
 from assistant.nlu.intents import IntentEngine
 from assistant.nlu.slots import extract_slots
 from assistant.store.handoffs import HandoffStore
 from assistant.store.sessions import SessionStore
+from integrations.bundle import BankClients
 from knowledge.base import KnowledgeBase
 from knowledge.models import Answer
 
@@ -46,13 +50,15 @@ class ReadyKnowledge:
 
 
 def build_conversation(
-    var_dir: Path, sessions: SessionStore, handoffs: HandoffStore, knowledge_service: Any
+    var_dir: Path, sessions: SessionStore, handoffs: HandoffStore, knowledge_service: Any, bank: BankClients
 ) -> ConversationService:
     engine = intent_engine((var_dir / "cache" / "nlu").resolve())
+    journeys = JourneyDriver(JourneyEngine(bank_port(bank), extractor=extract_slots))
     return ConversationService(
         sessions=sessions,
         handoffs=HandoffDesk(handoffs, sessions),
         understanding=engine,
         extract_slots=extract_slots,
         knowledge=ReadyKnowledge(knowledge_service),
+        journeys=journeys,
     )

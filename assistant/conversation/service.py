@@ -1,9 +1,9 @@
 """The conversation service: one customer turn in, one grounded reply out, everything recorded.
 
 A turn goes: guard (clean, refuse injection) -> understanding (intent, slots, language) -> routing
-(dialogue reply, knowledge answer with citations, handoff to a human) -> record both turns -> reply.
-Heavy work (embeddings, retrieval, the store) runs off the event loop; turns of one session run one at
-a time in arrival order.
+(an active journey, a new journey, a dialogue reply, a cited knowledge answer, a handoff to a human)
+-> record both turns -> reply. Heavy work (embeddings, retrieval, the store) runs off the event loop;
+turns of one session run one at a time in arrival order.
 """
 
 from __future__ import annotations
@@ -18,6 +18,20 @@ from typing import Any, Protocol
 from assistant.conversation import replies
 from assistant.conversation.guard import InputRejected, check
 from assistant.conversation.handoffs import HandoffDesk
+from assistant.conversation.journeys import (
+    CHECK_IN_JOURNEY,
+    IDENTIFY_EVENTS,
+    IDENTIFY_JOURNEY,
+    KNOWLEDGE_INTENTS,
+    SWITCH_MIN_CONFIDENCE,
+    JourneyDriver,
+    action_for,
+    apply,
+    is_active,
+    looks_like_question,
+    masked_calls,
+    reply_of,
+)
 from assistant.conversation.locks import SessionLocks
 from assistant.conversation.schemas import (
     Card,
@@ -32,6 +46,7 @@ from assistant.conversation.schemas import (
     TurnIn,
     TurnOut,
 )
+from assistant.journeys import AdvanceResult
 from assistant.nlu.intents import IntentResult
 from assistant.store.sessions import NewTurn, SessionStore
 from assistant.store.tables import SessionRow
@@ -60,19 +75,23 @@ SlotExtractor = Callable[[str], dict[str, Any]]
 
 
 @dataclass
-class Timer:
-    """Latency by stage, in milliseconds, for the turn record and the API."""
+class Turn:
+    """What one turn works on: the session, its state (saved at the end), timings and back-end calls."""
 
+    row: SessionRow
+    state: dict[str, Any]
+    language: str
     stages: dict[str, float] = field(default_factory=dict)
-    _start: float = field(default_factory=time.perf_counter)
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
 
     def lap(self, stage: str, since: float) -> float:
         now = time.perf_counter()
-        self.stages[stage] = round((now - since) * 1000, 2)
+        self.stages[stage] = round(self.stages.get(stage, 0.0) + (now - since) * 1000, 2)
         return now
 
-    def total(self) -> dict[str, float]:
-        return {**self.stages, "total": round((time.perf_counter() - self._start) * 1000, 2)}
+    def latency(self) -> dict[str, float]:
+        return {**self.stages, "total": round((time.perf_counter() - self.started) * 1000, 2)}
 
 
 class ConversationService:
@@ -83,12 +102,14 @@ class ConversationService:
         understanding: Understanding,
         extract_slots: SlotExtractor,
         knowledge: Knowledge | None,
+        journeys: JourneyDriver | None = None,
     ) -> None:
         self._sessions = sessions
         self._handoffs = handoffs
         self._nlu = understanding
         self._extract_slots = extract_slots
         self._knowledge = knowledge
+        self._journeys = journeys
         self._locks = SessionLocks()
 
     # -- sessions ---------------------------------------------------------------------------------
@@ -117,6 +138,7 @@ class ConversationService:
         row = await asyncio.to_thread(self._sessions.get, session_id)
         turns = await asyncio.to_thread(self._sessions.turns, session_id)
         journey = row.state.get("journey_info")
+        customer = row.state.get("customer")
         return SessionView(
             session_id=row.id,
             channel=row.channel,
@@ -125,7 +147,7 @@ class ConversationService:
             language=row.language,
             status=row.status,
             journey=JourneyInfo(**journey) if journey else None,
-            customer=mask_data(row.state.get("customer")) if row.state.get("customer") else None,
+            customer=mask_data(customer) if customer else None,
             created_at=row.created_at.isoformat(),
             ended_at=row.ended_at.isoformat() if row.ended_at else None,
             transcript=[
@@ -146,107 +168,196 @@ class ConversationService:
             await asyncio.to_thread(self._sessions.end, session_id)
         return await self.view(session_id)
 
-    # -- turns ------------------------------------------------------------------------------------
+    # -- turns and events -------------------------------------------------------------------------
 
-    async def turn(self, session_id: str, turn: TurnIn) -> TurnOut:
-        checked = check(turn.text)  # raises InputRejected before anything is recorded
+    async def turn(self, session_id: str, turn_in: TurnIn) -> TurnOut:
+        checked = check(turn_in.text)  # raises InputRejected before anything is recorded
         async with self._locks.hold(session_id):
-            row = await self._active(session_id)
-            timer = Timer()
+            turn = await self._begin(session_id)
             mark = time.perf_counter()
-            state = dict(row.state)
             if checked.injection:
-                result = TurnOut(
-                    reply=self._say("injection_refused", row.language),
+                out = TurnOut(
+                    reply=self._say("injection_refused", turn.language),
                     intent="injection_attempt",
                     risk=[{"type": "prompt_injection", "action": "refused"}],
                 )
-                intent_name: str | None = "injection_attempt"
-                slots: dict[str, Any] = {}
-                mark = timer.lap("guard", mark)
+                turn.lap("guard", mark)
             else:
-                understood = await asyncio.to_thread(self._nlu.classify, checked.text, row.language)
+                understood = await asyncio.to_thread(self._nlu.classify, checked.text, turn.language)
                 slots = await asyncio.to_thread(self._extract_slots, checked.text)
-                mark = timer.lap("nlu", mark)
-                language = understood.language if understood.language in ("zh", "en") else row.language
-                state["language"] = language
-                intent_name = understood.intent
-                result = await self._route(row, state, checked.text, understood, slots, language, timer)
-            result.intent = intent_name
-            result.slots = slots
-            result.latency_ms = timer.total()
-            await asyncio.to_thread(self._record, row.id, state, turn, checked.text, result)
-            return result
+                turn.lap("nlu", mark)
+                if understood.language in ("zh", "en"):
+                    turn.language = turn.state["language"] = understood.language
+                out = await self._route(turn, checked.text, understood, slots)
+                out.intent, out.slots = understood.intent, slots
+            out.latency_ms = turn.latency()
+            await asyncio.to_thread(self._record, turn, turn_in, checked.text, out)
+            return out
 
     async def event(self, session_id: str, event: EventIn) -> TurnOut:
-        """Screen and device events. A touch on a suggestion or button is a turn with source `touch`."""
+        """Screen and device events: a touch is a turn; identification events go to the journey."""
         if event.type == "touch":
             text = str(event.data.get("text") or event.data.get("label") or "")
             return await self.turn(session_id, TurnIn(text=text, source="touch"))
-        raise InputRejected(f"event type {event.type!r} is not handled yet")
+        if self._journeys is None or event.type not in IDENTIFY_EVENTS:
+            raise InputRejected(f"event type {event.type!r} is not handled")
+        async with self._locks.hold(session_id):
+            turn = await self._begin(session_id)
+            payload = {"type": event.type, "data": event.data}
+            if is_active(turn.state):
+                result = await self._journey_step(turn, "advance", action="event", event=payload)
+            else:
+                journey = CHECK_IN_JOURNEY if event.type == "booking_code" else IDENTIFY_JOURNEY
+                result = await self._journey_step(turn, "start", journey=journey, event=payload)
+            out = await self._journey_out(turn, result)
+            out.intent = f"event:{event.type}"
+            out.latency_ms = turn.latency()
+            record_in = TurnIn(text=f"[{event.type}]", source="device")
+            await asyncio.to_thread(self._record, turn, record_in, record_in.text, out)
+            return out
 
-    async def _active(self, session_id: str) -> SessionRow:
+    async def _begin(self, session_id: str) -> Turn:
         row = await asyncio.to_thread(self._sessions.get, session_id)
         if row.status == "ended":
             raise SessionEnded(session_id)
-        return row
+        state = dict(row.state)
+        return Turn(row=row, state=state, language=str(state.get("language", row.language)))
 
-    async def _route(
-        self,
-        row: SessionRow,
-        state: dict[str, Any],
-        text: str,
-        understood: IntentResult,
-        slots: dict[str, Any],
-        language: str,
-        timer: Timer,
-    ) -> TurnOut:
+    # -- routing ----------------------------------------------------------------------------------
+
+    async def _route(self, turn: Turn, text: str, understood: IntentResult, slots: dict[str, Any]) -> TurnOut:
         intent = understood.intent
         if intent == "human_agent":
-            return await self._handoff(row, state, "requested", "general", intent, slots, "handoff_created", language)
+            return await self._handoff(turn, "requested", "general", intent, slots, "handoff_created")
         if intent == "complaint":
-            return await self._handoff(row, state, "complaint", "complaint", intent, slots, "complaint", language)
+            return await self._handoff(turn, "complaint", "complaint", intent, slots, "complaint")
+        if self._journeys is not None and is_active(turn.state):
+            return await self._continue_journey(turn, text, understood, slots)
+        journey = self._journeys.journey_for(intent) if self._journeys is not None else None
+        if journey is not None and not (intent in KNOWLEDGE_INTENTS or looks_like_question(text)):
+            turn.state["unclear_streak"] = 0
+            return await self._journey_out(turn, await self._journey_step(turn, "start", journey=journey, slots=slots))
         if intent in DIALOGUE_INTENTS:
-            state["unclear_streak"] = 0
-            return TurnOut(reply=self._say(intent, language))
+            turn.state["unclear_streak"] = 0
+            return TurnOut(reply=self._say(intent, turn.language))
         if intent in IDLE_CONTROL_INTENTS:
             return TurnOut(
-                reply=self._say("greeting", language, suggestions=replies.options("welcome_suggestions", language))
+                reply=self._say(
+                    "greeting", turn.language, suggestions=replies.options("welcome_suggestions", turn.language)
+                )
             )
-        return await self._answer(row, state, text, understood, slots, language, timer)
+        return await self._answer(turn, text, understood, slots)
 
-    async def _answer(
-        self,
-        row: SessionRow,
-        state: dict[str, Any],
-        text: str,
-        understood: IntentResult,
-        slots: dict[str, Any],
-        language: str,
-        timer: Timer,
+    async def _continue_journey(
+        self, turn: Turn, text: str, understood: IntentResult, slots: dict[str, Any]
     ) -> TurnOut:
+        assert self._journeys is not None
+        intent, driver = understood.intent, self._journeys
+        action = action_for(intent, text)
+        current = turn.state["journey_info"]["name"]
+        other = driver.journey_for(intent)
+        awaited = driver.awaited_slot(turn.state)
+        fills_awaited = awaited is not None and bool(slots)
+        if action == "reply" and not fills_awaited and (intent in KNOWLEDGE_INTENTS or looks_like_question(text)):
+            side = await self._knowledge_answer(turn, text)
+            if side is not None and not side.abstained:
+                result = await self._journey_step(turn, "reask")
+                out = await self._journey_out(
+                    turn, result, prefix=side.answer + replies.render("side_question_return", turn.language)
+                )
+                out.reply.citations = [_citation(c) for c in side.citations]
+                out.reply.cards.insert(0, _citations_card(out.reply.citations))
+                return out
+        if (
+            action == "reply"
+            and other
+            and other != current
+            and not fills_awaited
+            and understood.confidence >= SWITCH_MIN_CONFIDENCE
+            and not slots
+        ):
+            old = driver.title(current, turn.language)
+            await self._journey_step(turn, "advance", action="cancel")
+            result = await self._journey_step(turn, "start", journey=other, slots=slots)
+            return await self._journey_out(
+                turn, result, prefix=replies.render("journey_switched", turn.language, old=old)
+            )
+        result = await self._journey_step(turn, "advance", action=action, text=text, slots=slots)
+        return await self._journey_out(turn, result)
+
+    async def _journey_step(
+        self,
+        turn: Turn,
+        how: str,
+        journey: str = "",
+        action: str = "reply",
+        text: str | None = None,
+        slots: dict[str, Any] | None = None,
+        event: dict[str, Any] | None = None,
+    ) -> AdvanceResult:
+        assert self._journeys is not None
+        mark = time.perf_counter()
+        if how == "start":
+            result = await self._journeys.start(journey, turn.row, turn.state, slots or {}, event)
+        elif how == "reask":
+            result = await self._journeys.reask(turn.state)
+        else:
+            result = await self._journeys.advance(turn.state, action, text, slots, event)
+        turn.lap("journey", mark)
+        apply(result, turn.state)
+        turn.calls.extend(masked_calls(result))
+        return result
+
+    async def _journey_out(self, turn: Turn, result: AdvanceResult, prefix: str = "") -> TurnOut:
+        out = TurnOut(reply=reply_of(result, turn.language, prefix), journey=JourneyInfo(**turn.state["journey_info"]))
+        out.risk = [
+            {"type": "risk_screen", **c["result"]}
+            for c in turn.calls
+            if c["operation"] == "risk_screen" and isinstance(c.get("result"), dict)
+        ]
+        if result.handoff is not None:
+            ticket = await asyncio.to_thread(
+                self._handoffs.request,
+                turn.row.id,
+                result.handoff.reason,
+                result.handoff.skill,
+                None,
+                {},
+                turn.state.get("customer"),
+                out.risk,
+                turn.state["journey_info"],
+                result.handoff.summary,
+            )
+            out.handoff = ticket.to_dict()
+        return out
+
+    async def _knowledge_answer(self, turn: Turn, text: str) -> Answer | None:
+        if self._knowledge is None:
+            return None
+        mark = time.perf_counter()
+        answer = await asyncio.to_thread(self._knowledge.answer, text, "customer")
+        turn.lap("knowledge", mark)
+        return answer
+
+    async def _answer(self, turn: Turn, text: str, understood: IntentResult, slots: dict[str, Any]) -> TurnOut:
         """Answer from approved knowledge with citations; abstain honestly and count unclear turns."""
-        answer: Answer | None = None
-        if self._knowledge is not None:
-            mark = time.perf_counter()
-            answer = await asyncio.to_thread(self._knowledge.answer, text, "customer")
-            timer.lap("knowledge", mark)
+        answer = await self._knowledge_answer(turn, text)
         if answer is not None and not answer.abstained:
-            state["unclear_streak"] = 0
+            turn.state["unclear_streak"] = 0
             citations = [_citation(c) for c in answer.citations]
             return TurnOut(
                 reply=Reply(
                     text=answer.answer,
-                    language=_lang(language),
+                    language=_lang(turn.language),
                     citations=citations,
                     cards=[_citations_card(citations)] if citations else [],
                 )
             )
-        state["unclear_streak"] = int(state.get("unclear_streak", 0)) + 1
-        if state["unclear_streak"] >= LOW_CONFIDENCE_LIMIT:
-            state["unclear_streak"] = 0
+        turn.state["unclear_streak"] = int(turn.state.get("unclear_streak", 0)) + 1
+        if turn.state["unclear_streak"] >= LOW_CONFIDENCE_LIMIT:
+            turn.state["unclear_streak"] = 0
             return await self._handoff(
-                row, state, "low_confidence", "general", understood.intent, slots, "low_confidence_handoff", language
+                turn, "low_confidence", "general", understood.intent, slots, "low_confidence_handoff"
             )
         if understood.unclear:
             top = understood.alternatives[0] if understood.alternatives else None
@@ -255,64 +366,62 @@ class ConversationService:
             return TurnOut(
                 reply=self._say(
                     key,
-                    language,
-                    guess=_intent_label(guess, language),
-                    suggestions=replies.options("welcome_suggestions", language),
+                    turn.language,
+                    guess=replies.label("intent_labels", guess, turn.language),
+                    suggestions=replies.options("welcome_suggestions", turn.language),
                 )
             )
-        return TurnOut(reply=self._say("knowledge_abstain", language, suggestions=[_human_label(language)]))
+        return TurnOut(
+            reply=self._say(
+                "knowledge_abstain", turn.language, suggestions=[replies.render("human_label", turn.language)]
+            )
+        )
 
     async def _handoff(
-        self,
-        row: SessionRow,
-        state: dict[str, Any],
-        reason: str,
-        skill: str,
-        intent: str | None,
-        slots: dict[str, Any],
-        key: str,
-        language: str,
+        self, turn: Turn, reason: str, skill: str, intent: str | None, slots: dict[str, Any], key: str
     ) -> TurnOut:
         ticket = await asyncio.to_thread(
             self._handoffs.request,
-            row.id,
+            turn.row.id,
             reason,
             skill,
             intent,
             slots,
-            state.get("customer"),
+            turn.state.get("customer"),
             None,
-            state.get("journey_info"),
+            turn.state.get("journey_info"),
         )
-        if not ticket.new:
-            key = "handoff_already"
-        text = replies.render(key, language, position=max(ticket.position - 1, 0))
-        return TurnOut(reply=Reply(text=text, language=_lang(language)), handoff=ticket.to_dict())
+        text = replies.render(
+            key if ticket.new else "handoff_already", turn.language, position=max(ticket.position - 1, 0)
+        )
+        return TurnOut(reply=Reply(text=text, language=_lang(turn.language)), handoff=ticket.to_dict())
 
-    def _record(self, session_id: str, state: dict[str, Any], turn: TurnIn, text: str, result: TurnOut) -> None:
-        self._sessions.append_turn(
+    def _record(self, turn: Turn, turn_in: TurnIn, text: str, out: TurnOut) -> None:
+        sessions, session_id = self._sessions, turn.row.id
+        sessions.append_turn(
             session_id,
             NewTurn(
                 speaker="customer",
                 text=text,
-                source=turn.source,
-                asr_confidence=turn.asr_confidence,
-                intent=result.intent,
-                slots=result.slots,
-                risk=result.risk,
+                source=turn_in.source,
+                asr_confidence=turn_in.asr_confidence,
+                intent=out.intent,
+                slots=mask_data(out.slots),
+                risk=out.risk,
             ),
         )
-        self._sessions.append_turn(
+        sessions.append_turn(
             session_id,
             NewTurn(
                 speaker="assistant",
-                text=result.reply.text,
+                text=out.reply.text,
                 source="system",
-                citations=[c.model_dump() for c in result.reply.citations],
-                latency_ms=result.latency_ms,
+                backend_calls=turn.calls,
+                citations=[c.model_dump() for c in out.reply.citations],
+                latency_ms=out.latency_ms,
             ),
         )
-        self._sessions.save_state(session_id, state)
+        sessions.save_state(session_id, turn.state)
 
     @staticmethod
     def _say(key: str, language: str, suggestions: list[str] | None = None, **values: Any) -> Reply:
@@ -326,51 +435,15 @@ def _lang(language: str) -> Any:
 
 
 def _citation(raw: dict[str, Any]) -> Citation:
+    effective = raw.get("effective_from")
     return Citation(
         doc_id=str(raw.get("doc_id", "")),
         title=str(raw.get("title", "")),
         snippet=str(raw.get("snippet", "")),
         section=raw.get("section"),
-        effective_from=_str_or_none(raw.get("effective_from")),
+        effective_from=None if effective is None else str(effective),
     )
-
-
-def _str_or_none(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 def _citations_card(citations: list[Citation]) -> Card:
     return Card(type="citations", title="依据", data={"items": [c.model_dump() for c in citations]})
-
-
-_LABELS_ZH = {
-    "deposit": "存款",
-    "withdrawal": "取款",
-    "transfer": "转账汇款",
-    "balance_enquiry": "查询余额",
-    "statement_printing": "打印流水",
-    "account_opening": "开户",
-    "card_loss": "挂失银行卡",
-    "card_replacement": "补办银行卡",
-    "time_deposit": "定期存款",
-    "wealth_products": "理财产品",
-    "loan_enquiry": "贷款咨询",
-    "foreign_exchange": "外汇业务",
-    "pension_account": "个人养老金",
-    "booking_checkin": "预约签到",
-    "queue_ticket": "取号排队",
-    "mobile_banking_help": "手机银行",
-    "branch_info": "网点信息",
-    "fees_limits": "收费和限额",
-    "fraud_report": "反诈咨询",
-}
-
-
-def _intent_label(intent: str, language: str) -> str:
-    if replies.reply_language(language) == "en":
-        return intent.replace("_", " ")
-    return _LABELS_ZH.get(intent, intent)
-
-
-def _human_label(language: str) -> str:
-    return "找人工服务" if replies.reply_language(language) == "zh" else "Talk to a colleague"

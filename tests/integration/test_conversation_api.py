@@ -119,3 +119,59 @@ def test_touch_event_is_a_turn(app_client):
     response = app_client.post(f"/api/v1/sessions/{sid}/events", json={"type": "touch", "data": {"text": "营业时间"}})
     assert response.status_code == 200
     assert response.json()["reply"]["citations"]
+
+
+ZHANG_WEI_ID = "110105198103150319"  # the sandbox cast's zhang_wei (lobby sandbox cast --json)
+LI_XIUYING_ACCOUNT = "1101050001002002"
+
+
+def event(client, session_id: str, kind: str, data: dict) -> dict:
+    response = client.post(f"/api/v1/sessions/{session_id}/events", json={"type": kind, "data": data})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_id_card_identifies_the_customer_and_greets_by_name(app_client):
+    sid = start(app_client)
+    turn = event(app_client, sid, "id_card_read", {"id_number": ZHANG_WEI_ID})
+    assert "张伟" in turn["reply"]["text"]
+    view = app_client.get(f"/api/v1/sessions/{sid}").json()
+    assert view["customer"]["customer_id"] == "C1001"
+
+
+def test_transfer_journey_with_a_side_question_runs_to_completion(app_client):
+    sid = start(app_client)
+    event(app_client, sid, "id_card_read", {"id_number": ZHANG_WEI_ID})
+    turn = say(app_client, sid, "我要转账")
+    assert turn["journey"] == {"name": "transfer", "step": "details", "status": "active"}
+    for text in ("收款人李秀英", LI_XIUYING_ACCOUNT, "示范银行", "两千元", "不用"):
+        turn = say(app_client, sid, text)
+    assert turn["journey"]["step"] == "confirm"
+    assert "2000.00" in turn["reply"]["text"] and "李秀英" in turn["reply"]["text"]
+    side = say(app_client, sid, "你们周六几点开门？")
+    assert side["reply"]["citations"], side
+    assert side["journey"]["step"] == "confirm"  # the same step is asked again
+    assert "确认" in side["reply"]["text"]
+    done = say(app_client, sid, "确认")
+    assert done["journey"]["status"] == "completed"
+    assert any(card["type"] == "receipt" for card in done["reply"]["cards"])
+
+
+def test_money_never_moves_without_confirmation(app_client):
+    sid = start(app_client)
+    event(app_client, sid, "id_card_read", {"id_number": ZHANG_WEI_ID})
+    for text in ("我要转账", "收款人李秀英", LI_XIUYING_ACCOUNT, "示范银行", "三千元", "不用"):
+        turn = say(app_client, sid, text)
+    cancelled = say(app_client, sid, "取消")
+    assert cancelled["journey"]["status"] == "cancelled"
+    view = app_client.get(f"/api/v1/sessions/{sid}").json()
+    assert view["journey"]["status"] == "cancelled"
+
+
+def test_booking_code_event_checks_in(app_client):
+    cast = app_client.app.state.bank.sandbox_app.state
+    assert cast is not None
+    sid = start(app_client)
+    turn = event(app_client, sid, "qr_scanned", {"qr_token": "QR-CJ-7A41D2E8"})
+    assert "陈静" in turn["reply"]["text"]
+    assert "收入证明" in turn["reply"]["text"]  # in-flight loan application missing a document

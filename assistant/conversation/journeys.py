@@ -1,0 +1,142 @@
+"""The conversation's side of the journey engine: when to start, continue or pause a journey, and how
+an engine result becomes the turn's reply, cards, transcript calls and handoff.
+
+The engine's state is kept in the session row under `journey`; `journey_info` is the small summary the
+API returns. Back-end call arguments are masked here, before they reach the transcript.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from assistant.conversation.schemas import Card, JourneyInfo, Reply
+from assistant.journeys import AdvanceResult, JourneyEngine, JourneyInput
+from integrations.pii import mask_data
+
+ACTIVE = ("active", "waiting_authorization")
+ACTION_FOR_INTENT = {"confirm": "yes", "deny": "no", "go_back": "back", "start_over": "restart"}
+# Questions about these never move a journey forward: they are side questions for the knowledge base.
+KNOWLEDGE_INTENTS = {"branch_info", "fees_limits", "mobile_banking_help", "fraud_report"}
+_QUESTION = re.compile(
+    r"(吗|么|呢|多少|几点|怎么|怎样|如何|什么|哪|是否|能不能|可不可以|[?？]|\b(what|how|when|where|why|can|is|are|do|does)\b)",
+    re.IGNORECASE,
+)
+IDENTIFY_EVENTS = {"id_card_read", "qr_scanned", "booking_code", "phone_entered"}
+IDENTIFY_JOURNEY = "welcome_identify"
+CHECK_IN_JOURNEY = "booking_check_in"
+SWITCH_MIN_CONFIDENCE = 0.75
+
+
+_CANCEL = re.compile(r"(取消|不办了|不要办了|算了|不用办|退出|\bcancel\b|\bquit\b|\bstop\b)", re.IGNORECASE)
+
+
+def action_for(intent: str, text: str) -> str:
+    """The journey action a turn asks for: cancelling is explicit; yes/no/back/restart follow the intent."""
+    if _CANCEL.search(text):
+        return "cancel"
+    return ACTION_FOR_INTENT.get(intent, "reply")
+
+
+def is_active(state: dict[str, Any]) -> bool:
+    info = state.get("journey_info") or {}
+    return info.get("status") in ACTIVE and bool(state.get("journey"))
+
+
+def looks_like_question(text: str) -> bool:
+    return bool(_QUESTION.search(text))
+
+
+class JourneyDriver:
+    def __init__(self, engine: JourneyEngine) -> None:
+        self.engine = engine
+
+    def journey_for(self, intent: str) -> str | None:
+        return self.engine.journey_for_intent(intent)
+
+    def title(self, journey: str, language: str) -> str:
+        """The journey's name as a customer reads it (from its flow file)."""
+        return self.engine.flows[journey].title.pick(language)
+
+    def awaited_slot(self, state: dict[str, Any]) -> str | None:
+        awaiting = (state.get("journey") or {}).get("awaiting") or {}
+        slot = awaiting.get("slot")
+        return str(slot) if slot else None
+
+    async def start(
+        self,
+        journey: str,
+        session: Any,
+        state: dict[str, Any],
+        slots: dict[str, Any],
+        event: dict[str, Any] | None = None,
+    ) -> AdvanceResult:
+        customer = state.get("customer") or {}
+        context = {
+            "session_id": session.id,
+            "branch_id": session.branch_id or "BJ001",
+            "channel": session.channel,
+            "language": state.get("language", session.language),
+            "customer_id": customer.get("customer_id"),
+            "identified_by": customer.get("identified_by"),
+        }
+        return await self.engine.start(journey, context, slots=slots, event=event)
+
+    async def advance(
+        self,
+        state: dict[str, Any],
+        action: str = "reply",
+        text: str | None = None,
+        slots: dict[str, Any] | None = None,
+        event: dict[str, Any] | None = None,
+    ) -> AdvanceResult:
+        payload = JourneyInput(action=action, text=text, slots=slots or {}, event=event)
+        return await self.engine.advance(state["journey"], payload)
+
+    async def reask(self, state: dict[str, Any]) -> AdvanceResult:
+        return await self.engine.current_prompt(state["journey"])
+
+
+def apply(result: AdvanceResult, state: dict[str, Any]) -> JourneyInfo:
+    """Keep the engine's state and what it learnt about the customer in the session state."""
+    state["journey"] = result.state
+    info = JourneyInfo(name=result.journey.name, step=result.journey.step, status=result.journey.status)
+    state["journey_info"] = info.model_dump()
+    customer = result.state.get("customer")
+    if customer and customer.get("customer_id"):
+        known = {**(state.get("customer") or {}), **customer}
+        known["identified_by"] = customer.get("verified_by") or customer.get("matched_by") or known.get("identified_by")
+        state["customer"] = known
+        profile = result.state.get("profile") or {}
+        if profile.get("is_elderly") is not None:
+            state["customer"]["elderly"] = bool(profile.get("is_elderly"))
+    if info.status not in ACTIVE:
+        state.pop("journey", None)
+    return info
+
+
+def reply_of(result: AdvanceResult, language: str, prefix: str = "") -> Reply:
+    lang = "en" if language == "en" else "zh"
+    text = result.text(lang)
+    return Reply(
+        text=(prefix + text).strip(),
+        language=lang,
+        cards=[Card(type=c.type, title=c.title.get(lang) or c.title.get("zh"), data=c.data) for c in result.cards],
+        suggestions=[s.get(lang) or s.get("zh") or "" for s in result.suggestions],
+    )
+
+
+def masked_calls(result: AdvanceResult) -> list[dict[str, Any]]:
+    """Back-end calls for the transcript: arguments and results with personal data masked."""
+    return [
+        {
+            "operation": call.operation,
+            "arguments": mask_data(call.arguments),
+            "idempotency_key": call.idempotency_key,
+            "ok": call.ok,
+            "error": call.error,
+            "result": mask_data(call.result) if isinstance(call.result, dict | list) else call.result,
+            "duration_ms": call.duration_ms,
+        }
+        for call in result.calls
+    ]
