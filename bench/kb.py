@@ -143,6 +143,8 @@ def pairs_benchmark(
             ranks["dense_question"].append(_rank_of(searcher, query, replace(by_question, **none), rel))
             ranks["fused"].append(_rank_of(searcher, query, cands, rel))
             ranks["fused_rrf"].append(_rank_of(rrf, query, cands, rel))
+    if not any(ranks["dense_question"]):
+        del ranks["dense_question"]  # no question index (LOBBY_KNOWLEDGE__INDEX_QUESTIONS off)
     return {
         "data": str(path),
         "pairs": len(pairs),

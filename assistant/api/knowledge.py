@@ -43,11 +43,21 @@ class KnowledgeService:
         if self.state == "missing" and self.auto_ingest:
             self.state = "building"
             self._task = asyncio.get_running_loop().create_task(self._build())
+        elif self.state == "ready":
+            self._task = asyncio.get_running_loop().create_task(self._warm_up())
+
+    async def _warm_up(self) -> None:
+        try:
+            await asyncio.to_thread(self.kb.warm_up)
+        except Exception as exc:  # a damaged index shows in readiness, not as a crash at start-up
+            self.state, self.error = "failed", str(exc)
+            log.error("knowledge_load_failed", kb=self.kb.name, error=str(exc))
 
     async def _build(self) -> None:
         started = time.perf_counter()
         try:
             report = await asyncio.to_thread(self.kb.ingest, None, False, False, self._cancel)
+            await asyncio.to_thread(self.kb.warm_up)
             self.state = "ready"
             log.info(
                 "knowledge_built",

@@ -120,6 +120,10 @@ def test_http_search_and_ask_serve_customers_from_the_start_up_build(tmp_path, c
         assert set(answer) >= {"answer", "citations", "confidence", "abstained"}
         assert client.get("/api/v1/knowledge/search", params={"q": ""}).status_code == 422
         assert client.post("/api/v1/knowledge/ask", json={"question": "x" * 501}).status_code == 422
+    with TestClient(create_app(settings)) as client:  # second start: the existing base is loaded, not rebuilt
+        assert client.app.state.knowledge.state == "ready"
+        body = client.get("/api/v1/knowledge/search", params={"q": "几点开门"}).json()
+        assert body["results"][0]["doc_id"] == "faq-hours"
 
 
 def test_http_says_503_until_a_base_exists(tmp_path):
