@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from assistant.nlu.config import NluOptions
 from avatar.config import AvatarOptions
 from integrations.config import BankOptions
 from knowledge.config import KnowledgeOptions
@@ -69,6 +70,7 @@ class Settings(BaseSettings):
     speech: SpeechOptions = SpeechOptions()
     avatar: AvatarOptions = AvatarOptions()
     bank: BankOptions = BankOptions()
+    nlu: NluOptions = NluOptions()
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from assistant.cli import bench, config_cmd, db, eval, kb, models, pending, serve
-from assistant.cli import sandbox as sandbox_cmd
 from assistant.cli import asr as asr_cmd
+from assistant.cli import bench, config_cmd, db, eval, kb, models, pending, serve
+from assistant.cli import chat as chat_cmd
+from assistant.cli import sandbox as sandbox_cmd
 from assistant.cli import tts as tts_cmd
 from assistant.cli import vision as vision_cmd
 
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 app.command("serve")(serve.serve)
 app.command("config")(config_cmd.config)
+app.command("chat")(chat_cmd.chat)
 app.command("vision")(vision_cmd.vision)
 app.command("tts")(tts_cmd.tts)
 app.command("asr")(asr_cmd.asr)

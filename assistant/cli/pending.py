@@ -8,7 +8,6 @@ from collections.abc import Callable
 import typer
 
 PENDING: dict[str, str] = {
-    "chat": "talk to the assistant (conversation issue #5)",
     "users": "staff accounts (staff issue #8)",
     "audit": "audit log verification (staff issue #8)",
     "compliance": "compliance reports (risk issue #9)",

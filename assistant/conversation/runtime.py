@@ -10,11 +10,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from assistant.config import Settings
 from assistant.conversation.handoffs import HandoffDesk
 from assistant.conversation.journeys import JourneyDriver
 from assistant.conversation.service import ConversationService
 from assistant.journeys import JourneyEngine
 from assistant.journeys.bank_adapter import bank_port
+from assistant.nlu.config import NluOptions
 from assistant.nlu.intents import IntentEngine
 from assistant.nlu.slots import extract_slots
 from assistant.store.handoffs import HandoffStore
@@ -27,12 +29,12 @@ _ENGINE_LOCK = threading.Lock()
 _ENGINE: list[IntentEngine] = []
 
 
-def intent_engine(cache_dir: Path) -> IntentEngine:
+def intent_engine(cache_dir: Path, options: NluOptions | None = None) -> IntentEngine:
     """The process's intent engine over the shipped data: built on first use (the exemplar matrix is
     read from or written to `cache_dir`), then shared by every app in the process."""
     with _ENGINE_LOCK:
         if not _ENGINE:
-            _ENGINE.append(IntentEngine.from_data(cache_dir=cache_dir))
+            _ENGINE.append(IntentEngine.from_data(cache_dir=cache_dir, options=options))
         return _ENGINE[0]
 
 
@@ -50,9 +52,9 @@ class ReadyKnowledge:
 
 
 def build_conversation(
-    var_dir: Path, sessions: SessionStore, handoffs: HandoffStore, knowledge_service: Any, bank: BankClients
+    settings: Settings, sessions: SessionStore, handoffs: HandoffStore, knowledge_service: Any, bank: BankClients
 ) -> ConversationService:
-    engine = intent_engine((var_dir / "cache" / "nlu").resolve())
+    engine = intent_engine((settings.var_dir / "cache" / "nlu").resolve(), settings.nlu)
     journeys = JourneyDriver(JourneyEngine(bank_port(bank), extractor=extract_slots))
     return ConversationService(
         sessions=sessions,

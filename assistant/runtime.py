@@ -1,0 +1,72 @@
+"""Everything one Lobby process runs on, opened and closed in one place.
+
+The web app's lifespan and the CLI (`lobby chat`, evaluations, benchmarks) use the same runtime, so a
+conversation behaves the same whether it arrives over HTTP or from a terminal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from assistant.api.knowledge import KnowledgeService
+from assistant.api.readiness import Readiness
+from assistant.config import Settings, check_runtime
+from assistant.conversation.runtime import build_conversation
+from assistant.conversation.service import ConversationService
+from assistant.events import EventBus, build_event_bus
+from assistant.model_assets import assets_status
+from assistant.store import Database
+from assistant.store.handoffs import HandoffStore
+from assistant.store.sessions import SessionStore
+from integrations.bundle import BankClients, build_bank_clients
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    sessions: SessionStore
+    handoffs: HandoffStore
+    events: EventBus
+    bank: BankClients
+    knowledge: KnowledgeService
+    conversation: ConversationService
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings, readiness: Readiness | None = None) -> AsyncIterator[Runtime]:
+    """Open the store (migrated), event bus, bank clients, knowledge base and conversation; close them
+    in reverse order. Readiness checks are registered on `readiness` when given."""
+    check_runtime(settings)
+    readiness = readiness or Readiness()
+    db = Database(settings.effective_database_url)
+    await run_in_threadpool(db.upgrade)
+    readiness.register("store", lambda: run_in_threadpool(db.ping))
+    readiness.register("models", lambda: _models_check(settings))
+    events = build_event_bus(settings.redis_url)
+    readiness.register("events", events.ping)
+    bank = await asyncio.to_thread(build_bank_clients, settings.bank_url, settings.var_dir, settings.bank)
+    readiness.register("bank", bank.health)
+    knowledge = KnowledgeService(settings)
+    knowledge.start()
+    readiness.register("knowledge", knowledge.readiness)
+    sessions, handoffs = SessionStore(db), HandoffStore(db)
+    try:
+        conversation = await asyncio.to_thread(build_conversation, settings, sessions, handoffs, knowledge, bank)
+        yield Runtime(settings, db, sessions, handoffs, events, bank, knowledge, conversation)
+    finally:
+        await knowledge.stop()
+        await bank.aclose()
+        await events.close()
+        db.dispose()
+
+
+async def _models_check(settings: Settings) -> dict[str, Any]:
+    models = await asyncio.to_thread(assets_status, settings.effective_models_dir)
+    return {"ok": all(m["ok"] for m in models), "models": models}
