@@ -1,7 +1,8 @@
 """Structured JSON logs (structlog over the standard library, so uvicorn's lines are JSON too).
 
-A request id is bound per request by `assistant.api.middleware.RequestIdMiddleware` through
-structlog's context variables and appears on every line logged while serving it.
+Personal data is masked in every line (`integrations.pii`). A request id is bound per request by
+`assistant.api.middleware.RequestIdMiddleware` through structlog's context variables and appears on
+every line logged while serving it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import sys
 
 import structlog
 
+from integrations import pii
+
 
 def configure_logging(level: str = "INFO", json_output: bool = True) -> None:
     shared: list[structlog.typing.Processor] = [
@@ -18,6 +21,7 @@ def configure_logging(level: str = "INFO", json_output: bool = True) -> None:
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        pii.structlog_processor,  # ID, phone, card and account numbers never reach a log line
     ]
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer(ensure_ascii=False)

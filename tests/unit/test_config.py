@@ -94,3 +94,17 @@ def test_config_json_prints_masked_configuration(tmp_path):
     assert "top-secret-123" not in result.stdout
     assert '"secret_key": "********"' in result.stdout
     assert Path(tmp_path).as_posix() in result.stdout
+
+
+def test_log_lines_are_json_and_masked(capsys):
+    import logging
+
+    from assistant.logging import configure_logging, get_logger
+
+    configure_logging("INFO", json_output=True)
+    get_logger("test").info("lookup", id_number="110105198103150319", note="call 13911260451")
+    logging.getLogger("plain").warning("card 6217991001001001018 swallowed")
+    err = capsys.readouterr().err
+    assert "110105198103150319" not in err and "13911260451" not in err and "6217991001001001018" not in err
+    lines = [__import__("json").loads(line) for line in err.strip().splitlines()]
+    assert lines[0]["event"] == "lookup" and lines[0]["level"] == "info"
