@@ -162,7 +162,8 @@ async def in_process(source: Settings, turns: int, journeys: int) -> dict[str, A
                 if record:
                     bucket = timed.setdefault(group, {"wall": [], "reported": []})
                     bucket["wall"].append(wall)
-                    bucket["reported"].append(float(out.latency_ms.get("total", 0.0)))
+                    for stage, ms in out.latency_ms.items():
+                        bucket.setdefault("reported" if stage == "total" else f"stage_{stage}", []).append(ms)
                 return {"intent": out.intent, "journey": out.journey.model_dump() if out.journey else None}
 
             async def session() -> str:
@@ -227,11 +228,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process in MiB (VmRSS from /proc; psutil is not a dependency)."""
+def rss_kib(pid: int) -> int:
+    """Resident memory of a process in KiB (VmRSS from /proc; psutil is not a dependency)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
+            return int(line.split()[1])
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
@@ -291,6 +292,7 @@ async def _visit(
     turns: list[float],
     think_s: float = 0.0,
     sids: list[str] | None = None,
+    server_ms: list[float] | None = None,
 ) -> int:
     """One customer: create a session, send the turns (pausing about `think_s` before each, as a
     customer listens and answers); returns the number of failed requests."""
@@ -310,6 +312,8 @@ async def _visit(
         resp = await client.post(f"/api/v1/sessions/{sid}/turns", json={"text": text})
         turns.append((time.perf_counter() - started) * 1000)
         failures += resp.status_code != 200
+        if server_ms is not None and resp.status_code == 200:
+            server_ms.append(float(resp.json()["latency_ms"].get("total", 0.0)))
     return failures
 
 
@@ -320,13 +324,18 @@ async def concurrent(
     every customer sends the next turn as soon as the reply arrives (a saturation test)."""
     creates: list[float] = []
     turns: list[float] = []
+    server_ms: list[float] = []
     texts = [t for _, t in fresh_texts(sessions * 4, seed=seed)] if fresh else []
-    limits = httpx.Limits(max_connections=sessions, max_keepalive_connections=sessions)
+    # keep-alive shorter than uvicorn's 5 s, so a paced customer never reuses a connection being closed
+    limits = httpx.Limits(max_connections=sessions, max_keepalive_connections=sessions, keepalive_expiry=3.0)
     async with httpx.AsyncClient(base_url=server.base_url, timeout=60.0, limits=limits) as client:
         plans = [[HTTP_TURNS[0], *texts[i * 4 : i * 4 + 4]] if fresh else list(HTTP_TURNS) for i in range(sessions)]
         started = time.perf_counter()
         results = await asyncio.wait_for(
-            asyncio.gather(*(_visit(client, plan, creates, turns, think_s) for plan in plans), return_exceptions=True),
+            asyncio.gather(
+                *(_visit(client, plan, creates, turns, think_s, server_ms=server_ms) for plan in plans),
+                return_exceptions=True,
+            ),
             time_limit_s,
         )
         elapsed = time.perf_counter() - started
@@ -342,6 +351,7 @@ async def concurrent(
         "seconds": round(elapsed, 2),
         "throughput_rps": round((len(creates) + len(turns)) / elapsed, 1),
         "turn_ms": _stats(turns),
+        "turn_server_reported_ms": _stats(server_ms),
         "create_ms": _stats(creates),
         "all_requests_ms": _stats(creates + turns),
         "load_average": load_average(),
@@ -352,7 +362,7 @@ async def idle_memory(server: Server, db_path: Path, count: int, parallel: int =
     """RSS of the server before and after `count` idle sessions (each greeted once), and store bytes."""
     async with httpx.AsyncClient(base_url=server.base_url, timeout=60.0) as client:
         await _visit(client, ["你好"], [], [])  # the greeting path is loaded before the first reading
-        before = rss_mb(server.pid)
+        before = rss_kib(server.pid)
         db_before = _db_bytes(db_path)
         queue = asyncio.Semaphore(parallel)
         failures = 0
@@ -365,13 +375,13 @@ async def idle_memory(server: Server, db_path: Path, count: int, parallel: int =
 
         await asyncio.gather(*(greet() for _ in range(count)))
         await asyncio.sleep(1.0)
-        after = rss_mb(server.pid)
+        after = rss_kib(server.pid)
     return {
         "idle_sessions": count,
         "failed_requests": failures,
-        "rss_before_mb": before,
-        "rss_after_mb": after,
-        "rss_per_session_kb": round((after - before) * 1024 / count, 2),
+        "rss_before_mb": round(before / 1024, 1),
+        "rss_after_mb": round(after / 1024, 1),
+        "rss_per_session_kib": round((after - before) / count, 2),
         "store": _store_sizes(db_path, sids, db_bytes_before=db_before),
     }
 
@@ -413,7 +423,7 @@ async def over_http(
     with tempfile.TemporaryDirectory(prefix="lobby-bench-") as tmp:
         env = prepare_var_dir(source, Path(tmp))
         async with Server(env) as server:
-            rss_start = rss_mb(server.pid)
+            rss_start = round(rss_kib(server.pid) / 1024, 1)
             await concurrent(server, min(sessions, 10), fresh=False, time_limit_s=time_limit_s)  # warm-up
             repeated = await concurrent(server, sessions, fresh=False, time_limit_s=time_limit_s)
             fresh = await concurrent(server, sessions, fresh=True, time_limit_s=time_limit_s)
@@ -503,5 +513,5 @@ def cli(
             )
     memory = result.get("http", {}).get("memory")
     if memory:
-        typer.echo(f"  memory per idle session {memory['rss_per_session_kb']} KiB RSS; store {memory['store']}")
+        typer.echo(f"  memory per idle session {memory['rss_per_session_kib']} KiB RSS; store {memory['store']}")
     typer.echo(f"  verdict {result['verdict']}")
