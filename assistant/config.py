@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
+    session_idle_s: float = Field(600.0, gt=0, description="A session untouched this long ends (privacy).")
     max_body_bytes: int = Field(1_000_000, ge=1024, description="Largest request body accepted (413 above).")
     shutdown_grace_s: float = Field(10.0, ge=0, description="Seconds to finish requests on shutdown.")
 

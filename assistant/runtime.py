@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -20,11 +21,14 @@ from assistant.config import Settings, check_runtime
 from assistant.conversation.runtime import build_conversation
 from assistant.conversation.service import ConversationService
 from assistant.events import EventBus, build_event_bus
+from assistant.logging import get_logger
 from assistant.model_assets import assets_status
 from assistant.store import Database
 from assistant.store.handoffs import HandoffStore
 from assistant.store.sessions import SessionStore
 from integrations.bundle import BankClients, build_bank_clients
+
+log = get_logger("lobby.runtime")
 
 
 @dataclass
@@ -57,10 +61,12 @@ async def open_runtime(settings: Settings, readiness: Readiness | None = None) -
     knowledge.start()
     readiness.register("knowledge", knowledge.readiness)
     sessions, handoffs = SessionStore(db), HandoffStore(db)
+    sweeper = asyncio.create_task(_end_idle_sessions(sessions, settings.session_idle_s), name="idle-sessions")
     try:
         conversation = await asyncio.to_thread(build_conversation, settings, sessions, handoffs, knowledge, bank)
         yield Runtime(settings, db, sessions, handoffs, events, bank, knowledge, conversation)
     finally:
+        sweeper.cancel()
         await knowledge.stop()
         await bank.aclose()
         await events.close()
@@ -70,3 +76,15 @@ async def open_runtime(settings: Settings, readiness: Readiness | None = None) -
 async def _models_check(settings: Settings) -> dict[str, Any]:
     models = await asyncio.to_thread(assets_status, settings.effective_models_dir)
     return {"ok": all(m["ok"] for m in models), "models": models}
+
+
+async def _end_idle_sessions(sessions: SessionStore, idle_s: float) -> None:
+    """Ends sessions of customers who walked away without ending them (privacy: the screen clears)."""
+    period = min(60.0, max(idle_s / 4, 1.0))
+    while True:
+        await asyncio.sleep(period)
+        cutoff = datetime.now(UTC) - timedelta(seconds=idle_s)
+        try:
+            await asyncio.to_thread(sessions.end_idle, cutoff)
+        except Exception as exc:  # a database hiccup must not stop the sweeper; the next round retries
+            log.warning("idle_sweep_failed", error=str(exc))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -9,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from assistant.conversation.guard import InputRejected
 from assistant.conversation.schemas import EventIn, SessionCreate, SessionCreated, SessionView, TurnIn, TurnOut
 from assistant.conversation.service import ConversationService, SessionEnded
-from assistant.store.sessions import SessionNotFound
+from assistant.store.sessions import SessionNotFound, StaleSession
 
 router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
 
@@ -25,10 +27,21 @@ ConversationDep = Annotated[ConversationService, Depends(_conversation)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "unknown or ended session (the detail says which)"}}
 
 
-def _gone(exc: LookupError) -> HTTPException:
-    if isinstance(exc, SessionEnded):
-        return HTTPException(status.HTTP_404_NOT_FOUND, f"session {exc.args[0]} has ended")
-    return HTTPException(status.HTTP_404_NOT_FOUND, f"session {exc.args[0]} not found")
+@contextmanager
+def _as_http_errors() -> Iterator[None]:
+    """Map the conversation's errors to HTTP: bad input 422, unknown or ended session 404 with a reason."""
+    try:
+        yield
+    except InputRejected as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+    except SessionEnded as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"session {exc.args[0]} has ended") from None
+    except SessionNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"session {exc.args[0]} not found") from None
+    except StaleSession as exc:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"session {exc.args[0]} changed in another process; send the turn again"
+        ) from None
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SessionCreated)
@@ -40,38 +53,26 @@ async def create_session(body: SessionCreate, conversation: ConversationDep) -> 
 @router.post("/{session_id}/turns", response_model=TurnOut, responses=NOT_FOUND)
 async def post_turn(session_id: str, body: TurnIn, conversation: ConversationDep) -> TurnOut:
     """One customer utterance (typed, spoken or tapped) -> the assistant's reply."""
-    try:
+    with _as_http_errors():
         return await conversation.turn(session_id, body)
-    except InputRejected as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
-    except (SessionNotFound, SessionEnded) as exc:
-        raise _gone(exc) from None
 
 
 @router.post("/{session_id}/events", response_model=TurnOut, responses=NOT_FOUND)
 async def post_event(session_id: str, body: EventIn, conversation: ConversationDep) -> TurnOut:
     """A device or screen event (ID card read, QR scanned, booking code, touch) -> the reply."""
-    try:
+    with _as_http_errors():
         return await conversation.event(session_id, body)
-    except InputRejected as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
-    except (SessionNotFound, SessionEnded) as exc:
-        raise _gone(exc) from None
 
 
 @router.get("/{session_id}", response_model=SessionView, responses=NOT_FOUND)
 async def get_session(session_id: str, conversation: ConversationDep) -> SessionView:
     """State and transcript, personal data masked."""
-    try:
+    with _as_http_errors():
         return await conversation.view(session_id)
-    except SessionNotFound as exc:
-        raise _gone(exc) from None
 
 
 @router.post("/{session_id}/end", response_model=SessionView, responses=NOT_FOUND)
 async def end_session(session_id: str, conversation: ConversationDep) -> SessionView:
     """End the visit explicitly (the kiosk also ends it when the customer walks away)."""
-    try:
+    with _as_http_errors():
         return await conversation.end(session_id)
-    except SessionNotFound as exc:
-        raise _gone(exc) from None

@@ -63,4 +63,5 @@ def build_conversation(
         extract_slots=extract_slots,
         knowledge=ReadyKnowledge(knowledge_service),
         journeys=journeys,
+        idle_timeout_s=settings.session_idle_s,
     )

@@ -48,7 +48,7 @@ from assistant.conversation.schemas import (
 )
 from assistant.journeys import AdvanceResult
 from assistant.nlu.intents import IntentResult
-from assistant.store.sessions import NewTurn, SessionStore
+from assistant.store.sessions import NewTurn, SessionStore, as_utc
 from assistant.store.tables import SessionRow
 from integrations.pii import mask_data, mask_text
 from knowledge.models import Answer
@@ -103,6 +103,7 @@ class ConversationService:
         extract_slots: SlotExtractor,
         knowledge: Knowledge | None,
         journeys: JourneyDriver | None = None,
+        idle_timeout_s: float = 600.0,
     ) -> None:
         self._sessions = sessions
         self._handoffs = handoffs
@@ -110,6 +111,7 @@ class ConversationService:
         self._extract_slots = extract_slots
         self._knowledge = knowledge
         self._journeys = journeys
+        self._idle = dt.timedelta(seconds=idle_timeout_s)
         self._locks = SessionLocks()
 
     # -- sessions ---------------------------------------------------------------------------------
@@ -218,6 +220,9 @@ class ConversationService:
 
     async def _begin(self, session_id: str) -> Turn:
         row = await asyncio.to_thread(self._sessions.get, session_id)
+        if row.status == "active" and as_utc(row.updated_at) < dt.datetime.now(dt.UTC) - self._idle:
+            await asyncio.to_thread(self._sessions.end, session_id)
+            raise SessionEnded(session_id)
         if row.status == "ended":
             raise SessionEnded(session_id)
         state = dict(row.state)
@@ -397,7 +402,10 @@ class ConversationService:
         return TurnOut(reply=Reply(text=text, language=_lang(turn.language)), handoff=ticket.to_dict())
 
     def _record(self, turn: Turn, turn_in: TurnIn, text: str, out: TurnOut) -> None:
+        """State first: a write over a session another process changed meanwhile is refused before any
+        turn is recorded, so the transcript never shows a turn whose effects were lost."""
         sessions, session_id = self._sessions, turn.row.id
+        sessions.save_state(session_id, turn.state, expected_version=turn.row.version)
         sessions.append_turn(
             session_id,
             NewTurn(
@@ -421,7 +429,6 @@ class ConversationService:
                 latency_ms=out.latency_ms,
             ),
         )
-        sessions.save_state(session_id, turn.state)
 
     @staticmethod
     def _say(key: str, language: str, suggestions: list[str] | None = None, **values: Any) -> Reply:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from assistant.store.db import Database
@@ -22,6 +22,15 @@ APPEND_ATTEMPTS = 10
 
 class SessionNotFound(LookupError):
     """No session with this id."""
+
+
+class StaleSession(RuntimeError):
+    """The session changed in another process since it was read; the turn must be retried."""
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite gives naive datetimes back; they were written in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -77,15 +86,19 @@ class SessionStore:
                 raise SessionNotFound(session_id)
             return row
 
-    def save_state(self, session_id: str, state: dict[str, Any]) -> SessionRow:
+    def save_state(self, session_id: str, state: dict[str, Any], expected_version: int | None = None) -> None:
+        """Store the session's state. With `expected_version`, a write over a state that another process
+        changed meanwhile is refused (StaleSession) instead of silently losing that change."""
+        query = update(SessionRow).where(SessionRow.id == session_id)
+        if expected_version is not None:
+            query = query.where(SessionRow.version == expected_version)
         with self._db.session() as s:
-            row = s.get(SessionRow, session_id)
-            if row is None:
+            result = s.execute(query.values(state=state, version=SessionRow.version + 1, updated_at=utcnow()))
+            if result.rowcount:  # type: ignore[attr-defined]
+                return
+            if s.get(SessionRow, session_id) is None:
                 raise SessionNotFound(session_id)
-            row.state = state
-            row.version += 1
-            row.updated_at = utcnow()
-            return row
+            raise StaleSession(session_id)
 
     def end(self, session_id: str, at: datetime | None = None) -> SessionRow:
         with self._db.session() as s:
@@ -97,6 +110,17 @@ class SessionStore:
                 row.ended_at = at or utcnow()
                 row.updated_at = row.ended_at
             return row
+
+    def end_idle(self, idle_since: datetime) -> int:
+        """End every active session untouched since `idle_since` (a walked-away customer); returns how many."""
+        now = utcnow()
+        with self._db.session() as s:
+            result = s.execute(
+                update(SessionRow)
+                .where(SessionRow.status == "active", SessionRow.updated_at < idle_since)
+                .values(status="ended", ended_at=now, updated_at=now)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
 
     def append_turn(self, session_id: str, turn: NewTurn) -> TurnRow:
         """Record a turn with the next sequence number; a concurrent writer that took the same number

@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 
 from assistant.store import Database
 from assistant.store.handoffs import HandoffStore
-from assistant.store.sessions import NewTurn, SessionNotFound, SessionStore
+from assistant.store.sessions import NewTurn, SessionNotFound, SessionStore, StaleSession
 from assistant.store.tables import Base
 
 pytestmark = pytest.mark.integration
@@ -64,8 +64,10 @@ def test_session_and_turns_round_trip(db: Database):
     assert [t.seq for t in turns] == [1, 2]
     assert turns[0].slots == {"card_tail": "1234"}
     assert turns[1].citations == [{"doc_id": "card-loss"}]
-    saved = store.save_state(session.id, {"journey": {"name": "card_loss", "step": 2}})
-    assert saved.version == 1
+    store.save_state(session.id, {"journey": {"name": "card_loss", "step": 2}}, expected_version=0)
+    assert store.get(session.id).version == 1
+    with pytest.raises(StaleSession):  # another process saved version 1 meanwhile
+        store.save_state(session.id, {"journey": None}, expected_version=0)
     assert store.get(session.id).state["journey"]["step"] == 2
     ended = store.end(session.id)
     assert ended.status == "ended" and ended.ended_at is not None
@@ -135,3 +137,20 @@ def test_two_experts_accepting_at_once_exactly_one_wins(db: Database):
         t.join()
     assert sorted(wins) == [False] * 5 + [True]
     assert handoffs.get(handoff.id).assigned_to.startswith("expert-")
+
+
+def test_idle_sessions_are_ended(db: Database):
+    from datetime import timedelta
+
+    from assistant.store.tables import utcnow
+
+    store = SessionStore(db)
+    idle, fresh = store.create("kiosk"), store.create("kiosk")
+    store.save_state(fresh.id, {"touched": True})
+    ended = store.end_idle(idle_since=utcnow() + timedelta(seconds=1))
+    assert ended >= 2  # the database is shared by this run's tests: theirs may end too
+    assert store.end_idle(idle_since=utcnow() + timedelta(seconds=1)) == 0  # already ended
+    assert store.get(idle.id).status == store.get(fresh.id).status == "ended"
+    other = store.create("kiosk")
+    assert store.end_idle(idle_since=utcnow() - timedelta(minutes=5)) == 0
+    assert store.get(other.id).status == "active"
