@@ -175,3 +175,18 @@ def test_booking_code_event_checks_in(app_client):
     turn = event(app_client, sid, "qr_scanned", {"qr_token": "QR-CJ-7A41D2E8"})
     assert "陈静" in turn["reply"]["text"]
     assert "收入证明" in turn["reply"]["text"]  # in-flight loan application missing a document
+
+
+def test_an_idle_session_has_ended_when_the_customer_comes_back(app_client):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from assistant.store.tables import SessionRow, utcnow
+
+    sid = start(app_client)
+    with app_client.app.state.db.session() as s:
+        s.execute(update(SessionRow).where(SessionRow.id == sid).values(updated_at=utcnow() - timedelta(hours=1)))
+    response = app_client.post(f"/api/v1/sessions/{sid}/turns", json={"text": "你好"})
+    assert response.status_code == 404 and "ended" in response.json()["detail"]
+    assert app_client.get(f"/api/v1/sessions/{sid}").json()["status"] == "ended"
