@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -31,7 +32,8 @@ def get(url: str) -> tuple[int, dict]:
         return err.code, json.loads(err.read())
 
 
-def test_serve_becomes_ready_and_stops_gracefully(tmp_path):
+def test_serve_becomes_ready_and_stops_gracefully(tmp_path, built_knowledge):
+    shutil.copytree(built_knowledge, tmp_path / "var" / "kb")  # the knowledge base is built once per run
     port = free_port()
     env = {**os.environ, "LOBBY_VAR_DIR": str(tmp_path / "var"), "LOBBY_MODELS_DIR": str(PREPARED_MODELS)}
     proc = subprocess.Popen(

@@ -28,6 +28,7 @@ EXPECTED = {
     "wealth_purchase",
     "foreign_exchange",
     "pension_account",
+    "welcome_identify",
 }
 
 
