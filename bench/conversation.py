@@ -156,12 +156,14 @@ async def in_process(source: Settings, turns: int, journeys: int) -> dict[str, A
             timed: dict[str, dict[str, list[float]]] = {}
 
             async def one(session_id: str, text: str, group: str, record: bool) -> dict[str, Any]:
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 out = await conv.turn(session_id, TurnIn(text=text))
                 wall = (time.perf_counter() - started) * 1000
+                cpu_ms = (time.process_time() - cpu) * 1000  # all threads: a load-independent cost
                 if record:
                     bucket = timed.setdefault(group, {"wall": [], "reported": []})
                     bucket["wall"].append(wall)
+                    bucket.setdefault("cpu", []).append(cpu_ms)
                     for stage, ms in out.latency_ms.items():
                         bucket.setdefault("reported" if stage == "total" else f"stage_{stage}", []).append(ms)
                 return {"intent": out.intent, "journey": out.journey.model_dump() if out.journey else None}
@@ -207,8 +209,12 @@ async def in_process(source: Settings, turns: int, journeys: int) -> dict[str, A
     fresh = [v for name, b in timed.items() if name.startswith("fresh_") for v in b["wall"]]
     rep = [v for name, b in timed.items() if name.startswith("repeated_") for v in b["wall"]]
     journey = timed.get("journey_transfer", {}).get("wall", [])
+    fresh_cpu = [v for name, b in timed.items() if name.startswith("fresh_") for v in b["cpu"]]
+    rep_cpu = [v for name, b in timed.items() if name.startswith("repeated_") for v in b["cpu"]]
     return {
         "by_group_ms": groups,
+        "repeated_text_cpu_ms": _stats(rep_cpu),
+        "fresh_text_cpu_ms": _stats(fresh_cpu),
         "repeated_text_ms": _stats(rep),
         "fresh_text_ms": _stats(fresh),
         "journey_turn_ms": _stats(journey),
@@ -234,6 +240,12 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system, all threads) a process has used, from /proc/PID/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Server:
@@ -330,7 +342,7 @@ async def concurrent(
     limits = httpx.Limits(max_connections=sessions, max_keepalive_connections=sessions, keepalive_expiry=3.0)
     async with httpx.AsyncClient(base_url=server.base_url, timeout=60.0, limits=limits) as client:
         plans = [[HTTP_TURNS[0], *texts[i * 4 : i * 4 + 4]] if fresh else list(HTTP_TURNS) for i in range(sessions)]
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), cpu_s(server.pid)
         results = await asyncio.wait_for(
             asyncio.gather(
                 *(_visit(client, plan, creates, turns, think_s, server_ms=server_ms) for plan in plans),
@@ -339,6 +351,7 @@ async def concurrent(
             time_limit_s,
         )
         elapsed = time.perf_counter() - started
+        cpu_used = cpu_s(server.pid) - cpu_before
     errors = [r for r in results if isinstance(r, BaseException)]
     failed = sum(r for r in results if isinstance(r, int)) + len(errors)
     return {
@@ -350,6 +363,8 @@ async def concurrent(
         "errors": sorted({type(e).__name__ for e in errors}),
         "seconds": round(elapsed, 2),
         "throughput_rps": round((len(creates) + len(turns)) / elapsed, 1),
+        # load-independent: what one request costs the server in CPU (all its threads)
+        "server_cpu_ms_per_request": round(cpu_used * 1000 / max(1, len(creates) + len(turns)), 1),
         "turn_ms": _stats(turns),
         "turn_server_reported_ms": _stats(server_ms),
         "create_ms": _stats(creates),
