@@ -7,6 +7,7 @@ visible as an IntegrityError instead of two turns with one number.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -89,16 +90,7 @@ class SessionStore:
     def save_state(self, session_id: str, state: dict[str, Any], expected_version: int | None = None) -> None:
         """Store the session's state. With `expected_version`, a write over a state that another process
         changed meanwhile is refused (StaleSession) instead of silently losing that change."""
-        query = update(SessionRow).where(SessionRow.id == session_id)
-        if expected_version is not None:
-            query = query.where(SessionRow.version == expected_version)
-        with self._db.session() as s:
-            result = s.execute(query.values(state=state, version=SessionRow.version + 1, updated_at=utcnow()))
-            if result.rowcount:  # type: ignore[attr-defined]
-                return
-            if s.get(SessionRow, session_id) is None:
-                raise SessionNotFound(session_id)
-            raise StaleSession(session_id)
+        self.record(session_id, [], state, expected_version)
 
     def end(self, session_id: str, at: datetime | None = None) -> SessionRow:
         with self._db.session() as s:
@@ -123,38 +115,63 @@ class SessionStore:
             return int(result.rowcount)  # type: ignore[attr-defined]
 
     def append_turn(self, session_id: str, turn: NewTurn) -> TurnRow:
-        """Record a turn with the next sequence number; a concurrent writer that took the same number
-        makes the unique index fail, and the append is retried with a fresh number."""
+        return self.record(session_id, [turn])[0]
+
+    def record(
+        self,
+        session_id: str,
+        turns: Sequence[NewTurn],
+        state: dict[str, Any] | None = None,
+        expected_version: int | None = None,
+    ) -> list[TurnRow]:
+        """One transaction for what a turn leaves behind: the new state (refused with StaleSession when
+        another process changed the session since `expected_version`) and the turns, numbered in order.
+        A concurrent writer that took the same sequence numbers makes the unique index fail, and the whole
+        transaction is retried with fresh numbers."""
         for _attempt in range(APPEND_ATTEMPTS - 1):
             try:
-                return self._append_once(session_id, turn)
+                return self._record_once(session_id, turns, state, expected_version)
             except IntegrityError:
                 continue
-        return self._append_once(session_id, turn)
+        return self._record_once(session_id, turns, state, expected_version)
 
-    def _append_once(self, session_id: str, turn: NewTurn) -> TurnRow:
+    def _record_once(
+        self, session_id: str, turns: Sequence[NewTurn], state: dict[str, Any] | None, expected_version: int | None
+    ) -> list[TurnRow]:
         with self._db.session() as s:
-            if s.get(SessionRow, session_id) is None:
+            if state is not None:
+                query = update(SessionRow).where(SessionRow.id == session_id)
+                if expected_version is not None:
+                    query = query.where(SessionRow.version == expected_version)
+                result = s.execute(query.values(state=state, version=SessionRow.version + 1, updated_at=utcnow()))
+                if not result.rowcount:  # type: ignore[attr-defined]
+                    if s.get(SessionRow, session_id) is None:
+                        raise SessionNotFound(session_id)
+                    raise StaleSession(session_id)
+            elif s.get(SessionRow, session_id) is None:
                 raise SessionNotFound(session_id)
-            last = s.scalar(select(func.max(TurnRow.seq)).where(TurnRow.session_id == session_id))
-            row = TurnRow(
-                session_id=session_id,
-                seq=(last or 0) + 1,
-                speaker=turn.speaker,
-                text=turn.text,
-                source=turn.source,
-                asr_confidence=turn.asr_confidence,
-                intent=turn.intent,
-                slots=turn.slots,
-                citations=turn.citations,
-                backend_calls=turn.backend_calls,
-                risk=turn.risk,
-                latency_ms=turn.latency_ms,
-                created_at=utcnow(),
-            )
-            s.add(row)
+            last = s.scalar(select(func.max(TurnRow.seq)).where(TurnRow.session_id == session_id)) or 0
+            rows = [
+                TurnRow(
+                    session_id=session_id,
+                    seq=last + i,
+                    speaker=t.speaker,
+                    text=t.text,
+                    source=t.source,
+                    asr_confidence=t.asr_confidence,
+                    intent=t.intent,
+                    slots=t.slots,
+                    citations=t.citations,
+                    backend_calls=t.backend_calls,
+                    risk=t.risk,
+                    latency_ms=t.latency_ms,
+                    created_at=utcnow(),
+                )
+                for i, t in enumerate(turns, start=1)
+            ]
+            s.add_all(rows)
             s.flush()
-            return row
+            return rows
 
     def turns(self, session_id: str) -> list[TurnRow]:
         with self._db.session() as s:

@@ -154,3 +154,19 @@ def test_idle_sessions_are_ended(db: Database):
     other = store.create("kiosk")
     assert store.end_idle(idle_since=utcnow() - timedelta(minutes=5)) == 0
     assert store.get(other.id).status == "active"
+
+
+def test_a_turn_is_recorded_in_one_transaction_or_not_at_all(db: Database):
+    store = SessionStore(db)
+    session = store.create("kiosk")
+    rows = store.record(
+        session.id,
+        [NewTurn(speaker="customer", text="你好"), NewTurn(speaker="assistant", text="您好")],
+        state={"step": 1},
+        expected_version=0,
+    )
+    assert [r.seq for r in rows] == [1, 2]
+    with pytest.raises(StaleSession):
+        store.record(session.id, [NewTurn(speaker="customer", text="lost")], state={"step": 9}, expected_version=0)
+    assert [t.text for t in store.turns(session.id)] == ["你好", "您好"]  # nothing of the refused turn
+    assert store.get(session.id).state == {"step": 1}
