@@ -104,6 +104,7 @@ class KnowledgeBase:
             progress=progress,
             cancel=cancel,
             index_questions=o.index_questions,
+            embed_max_chars=o.embed_max_chars,
         )
         self.searcher()
         return report

@@ -37,6 +37,9 @@ class KnowledgeOptions(BaseModel):
     chunk_max_chars: int = Field(500, ge=80, description="Longest chunk of a Markdown section, in characters.")
     max_file_bytes: int = Field(2_000_000, ge=1, description="Files larger than this are refused at ingestion.")
     max_doc_chars: int = Field(200_000, ge=1, description="Documents longer than this are refused at ingestion.")
+    embed_max_chars: int | None = Field(
+        None, ge=16, description="Characters of each chunk given to the embedder (BM25 sees all); None = all."
+    )
     embed_batch: int = Field(32, ge=1, description="Passages embedded per call during ingestion.")
     abstain_threshold: float | None = Field(
         None, ge=0, le=1, description="Confidence below which answers abstain; default: the calibrated value."

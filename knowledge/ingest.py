@@ -94,6 +94,7 @@ def ingest(
     progress: bool = False,
     cancel: threading.Event | None = None,
     index_questions: bool = False,
+    embed_max_chars: int | None = None,
 ) -> IngestReport:
     """Build and publish the next generation of `store` from `paths`."""
     started = time.perf_counter()
@@ -105,8 +106,9 @@ def ingest(
         current_path = store.current_path()
         old = Generation(current_path, params or IndexParams()) if current_path else None
         try:
-            chunks, kept_vectors, removed = _merge(old, docs, roots, replace, embedder.name, chunk_max_chars, report)
-            vectors = _embed(chunks, kept_vectors, embedder, batch_size, progress, cancel, report)
+            model_key = f"{embedder.name}|{embed_max_chars or 'full'}"
+            chunks, kept_vectors, removed = _merge(old, docs, roots, replace, model_key, chunk_max_chars, report)
+            vectors = _embed(chunks, kept_vectors, embedder, batch_size, progress, cancel, report, embed_max_chars)
             questions = (
                 _embed_questions(chunks, kept_vectors, embedder, batch_size, cancel) if index_questions else None
             )
@@ -119,7 +121,12 @@ def ingest(
                 chunk.doc_id, {"title": chunk.title, "source_path": chunk.source_path, "chunks": 0}
             )
             entry["chunks"] += 1
-        manifest = {"kb": store.name, "embedder": embedder.name, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        manifest = {
+            "kb": store.name,
+            "embedder": embedder.name,
+            "model_key": model_key,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
         build_dir = store.new_build_dir()
         try:
             write_generation(build_dir, chunks, vectors, manifest, documents, params or IndexParams(), questions)
@@ -151,7 +158,7 @@ def _merge(
     reusable: dict[str, npt.NDArray[np.float32]] = {}
     removed = 0
     if old is not None and old.size:
-        same_model = old.manifest.get("embedder") == embedder_name
+        same_model = old.manifest.get("model_key", f"{old.manifest.get('embedder')}|full") == embedder_name
         old_vectors = old.vectors()
         if same_model:
             reusable.update(old.question_vectors())
@@ -188,8 +195,10 @@ def _embed(
     progress: bool,
     cancel: threading.Event | None,
     report: IngestReport,
+    max_chars: int | None = None,
 ) -> npt.NDArray[np.float32]:
-    """Vectors for every chunk: reused by content hash, embedded in batches otherwise."""
+    """Vectors for every chunk: reused by content hash, embedded in batches otherwise (the embedder
+    sees at most `max_chars` of the index text; BM25 always sees all of it)."""
     dim = embedder.dim
     vectors = np.zeros((len(chunks), dim), dtype=np.float32)
     todo = []
@@ -206,7 +215,7 @@ def _embed(
             if cancel is not None and cancel.is_set():
                 raise IngestCancelled("ingestion cancelled")
             rows = todo[start : start + batch_size]
-            vectors[rows] = embedder.embed_passages([chunks[i].index_text for i in rows])
+            vectors[rows] = embedder.embed_passages([chunks[i].index_text[:max_chars] for i in rows])
             bar.update(len(rows))
     report.embedded = len(todo)
     return vectors

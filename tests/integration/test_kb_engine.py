@@ -316,3 +316,12 @@ def test_optional_question_index_feeds_the_confidence_signal(tmp_path):
     assert response.results[0].doc_id == "faq-hours" and response.signals["question"] > 0.9
     assert kb.search("几点开门", k=3, audience="customer").results  # filters apply to the question index
     assert len(kb.store.current_path().joinpath("qkeys.json").read_text()) > 0
+
+
+def test_changing_the_embedded_text_length_reembeds_everything_once(tmp_path):
+    corpus = make_corpus(tmp_path / "content")
+    assert KnowledgeBase(tmp_path / "var", KnowledgeOptions()).ingest([corpus]).embedded == 9
+    capped = KnowledgeBase(tmp_path / "var", KnowledgeOptions(embed_max_chars=24))
+    assert capped.ingest([corpus]).embedded == 9  # vectors of a different text are not reused
+    assert capped.ingest([corpus]).embedded == 0
+    assert capped.search("银行卡丢了怎么办", k=1).results[0].doc_id == "card-loss"
