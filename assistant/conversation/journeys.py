@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from assistant.conversation.schemas import Card, JourneyInfo, Reply
+from assistant.conversation.citations import DocumentCitations
+from assistant.conversation.schemas import Card, Citation, JourneyInfo, Reply
 from assistant.journeys import AdvanceResult, JourneyEngine, JourneyInput
 from integrations.pii import mask_data
 
@@ -48,8 +49,16 @@ def looks_like_question(text: str) -> bool:
 
 
 class JourneyDriver:
-    def __init__(self, engine: JourneyEngine) -> None:
+    def __init__(self, engine: JourneyEngine, citations: DocumentCitations | None = None) -> None:
+        """`citations` looks up the knowledge documents journeys cite (default: the approved content files)."""
         self.engine = engine
+        self.documents = citations or DocumentCitations()
+
+    def citations(self, result: AdvanceResult, language: str) -> list[Citation]:
+        """The knowledge behind the facts this result states, as the reply's citations."""
+        if not result.citations:
+            return []
+        return self.documents.cite(result.citations, result.text("en" if language == "en" else "zh"))
 
     def journey_for(self, intent: str) -> str | None:
         return self.engine.journey_for_intent(intent)

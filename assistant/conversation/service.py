@@ -270,7 +270,10 @@ class ConversationService:
                 out = await self._journey_out(
                     turn, result, prefix=side.answer + replies.render("side_question_return", turn.language)
                 )
-                out.reply.citations = [_citation(c) for c in side.citations]
+                cited = [_citation(c) for c in side.citations]
+                known = {c.doc_id for c in cited}
+                out.reply.citations = cited + [c for c in out.reply.citations if c.doc_id not in known]
+                out.reply.cards = [c for c in out.reply.cards if c.type != "citations"]
                 out.reply.cards.insert(0, _citations_card(out.reply.citations))
                 return out
         if (
@@ -315,6 +318,10 @@ class ConversationService:
 
     async def _journey_out(self, turn: Turn, result: AdvanceResult, prefix: str = "") -> TurnOut:
         out = TurnOut(reply=reply_of(result, turn.language, prefix), journey=JourneyInfo(**turn.state["journey_info"]))
+        assert self._journeys is not None
+        out.reply.citations = self._journeys.citations(result, turn.language)
+        if out.reply.citations:
+            out.reply.cards.insert(0, _citations_card(out.reply.citations))
         out.risk = [
             {"type": "risk_screen", **c["result"]}
             for c in turn.calls

@@ -52,6 +52,7 @@ class Product(_Strict):
     topics: list[str] = Field(default_factory=list)
     pitch: Localized
     when: Condition | None = None
+    cite: list[str] = Field(default_factory=list, description="Knowledge documents the pitch's facts come from.")
 
 
 class Products(_Strict):

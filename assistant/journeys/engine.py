@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from assistant.journeys.catalog import Messages, Products, load_messages, load_products
 from assistant.journeys.conditions import evaluate
+from assistant.journeys.grounding import STATED_NUMBER
 from assistant.journeys.loader import load_flows
 from assistant.journeys.ports import BankPort
 from assistant.journeys.runtime import Run
@@ -155,6 +156,13 @@ class JourneyEngine:
             raw = dict(self.extractor(inp.text))
         return inp.model_copy(update={"slots": map_slots(raw, flow.slots)})
 
+    def _citations(self, run: Run) -> list[str]:
+        """Step and product citations always; the flow's own when a reply piece states a number."""
+        cited = list(run.citations)
+        if any(STATED_NUMBER.search(text) for piece in run.reply for text in piece.text.values()):
+            cited += [d for d in run.flow.cite if d not in cited]
+        return cited
+
     def _result(self, run: Run) -> AdvanceResult:
         st = run.state
         return AdvanceResult(
@@ -169,6 +177,7 @@ class JourneyEngine:
             referrals=run.referrals,
             follow_ups=run.follow_ups,
             awaiting=st.awaiting,
+            citations=self._citations(run),
         )
 
     def _cancel(self, run: Run) -> AdvanceResult:
@@ -262,6 +271,7 @@ class JourneyEngine:
             run.suggest("retry", "human", "cancel")
         else:
             step = run.flow.step(st.step)
+            run.cite(step.cite)
             saved = st.awaiting
             st.awaiting = None
             outcome = await HANDLERS[step.kind](step, run, None)
@@ -284,6 +294,7 @@ class JourneyEngine:
                 st.awaiting = None
                 st.step = self._next(flow, step.id)
                 continue
+            run.cite(step.cite)
             outcome = await HANDLERS[step.kind](step, run, incoming)
             if outcome.kind == "wait":
                 st.awaiting, st.status = outcome.awaiting, outcome.status or "active"

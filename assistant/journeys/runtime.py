@@ -59,6 +59,7 @@ class Run:
     follow_ups: list[dict[str, Any]] = field(default_factory=list)
     final_status: Status | None = None
     slots_changed: bool = False
+    citations: list[str] = field(default_factory=list)
 
     def data(self, **extra: Any) -> dict[str, Any]:
         """The namespaces conditions and templates see."""
@@ -114,6 +115,10 @@ class Run:
     def today(self) -> dt.date:
         given = self.state.context.today
         return dt.date.fromisoformat(given) if given else dt.date.today()
+
+    def cite(self, doc_ids: list[str]) -> None:
+        """Cite approved knowledge documents for what this advance says (kept once each, in order)."""
+        self.citations.extend(d for d in doc_ids if d not in self.citations)
 
     def say(self, key: str, text: Localized | None = None, /, **values: Any) -> None:
         """Add one reply piece; `text` defaults to the shared message of that key."""

@@ -137,11 +137,19 @@ class Field_(_Strict):
     when: Condition | None = None
 
 
+DocId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+CITE_DESCRIPTION = (
+    "Approved knowledge documents (front-matter or FAQ entry ids) that the facts stated in these texts come "
+    "from; replies that state a number carry them as citations."
+)
+
+
 class StepBase(_Strict):
     id: Identifier
     kind: StepKind
     when: Condition | None = None
     prompt: Localized | None = None
+    cite: list[DocId] = Field(default_factory=list, description=CITE_DESCRIPTION + " Step-level: always cited.")
 
 
 class IdentifyStep(StepBase):
@@ -259,6 +267,7 @@ class Flow(_Strict):
     completed: Localized
     slots: dict[Identifier, SlotSpec] = Field(default_factory=dict)
     steps: list[Step] = Field(min_length=1)
+    cite: list[DocId] = Field(default_factory=list, description=CITE_DESCRIPTION)
 
     def step(self, step_id: str) -> StepBase:
         for s in self.steps:

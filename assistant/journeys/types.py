@@ -144,6 +144,9 @@ class AdvanceResult(_Model):
     referrals: list[dict[str, Any]] = Field(default_factory=list)
     follow_ups: list[dict[str, Any]] = Field(default_factory=list)
     awaiting: dict[str, Any] | None = Field(None, description="What the current step waits for: slot, confirm...")
+    citations: list[str] = Field(
+        default_factory=list, description="Knowledge doc ids behind the facts the reply states (flow/step `cite`)."
+    )
 
     def text(self, language: str = "zh") -> str:
         """The spoken reply in one language (pieces joined)."""

@@ -161,7 +161,7 @@ def test_money_never_moves_without_confirmation(app_client):
     sid = start(app_client)
     event(app_client, sid, "id_card_read", {"id_number": ZHANG_WEI_ID})
     for text in ("我要转账", "收款人李秀英", LI_XIUYING_ACCOUNT, "示范银行", "三千元", "不用"):
-        turn = say(app_client, sid, text)
+        say(app_client, sid, text)
     cancelled = say(app_client, sid, "取消")
     assert cancelled["journey"]["status"] == "cancelled"
     view = app_client.get(f"/api/v1/sessions/{sid}").json()
@@ -190,3 +190,22 @@ def test_an_idle_session_has_ended_when_the_customer_comes_back(app_client):
     response = app_client.post(f"/api/v1/sessions/{sid}/turns", json={"text": "你好"})
     assert response.status_code == 404 and "ended" in response.json()["detail"]
     assert app_client.get(f"/api/v1/sessions/{sid}").json()["status"] == "ended"
+
+
+def test_journey_replies_that_state_facts_cite_the_approved_knowledge(app_client):
+    sid = start(app_client)
+    event(app_client, sid, "id_card_read", {"id_number": ZHANG_WEI_ID})
+    for text in ("我要转账", "收款人李秀英", LI_XIUYING_ACCOUNT, "示范银行", "两千元"):
+        turn = say(app_client, sid, text)
+    assert "24小时" in turn["reply"]["text"]  # the delayed-credit question states a fact
+    cited = {c["doc_id"]: c for c in turn["reply"]["citations"]}
+    assert "transfer-delay-new-payee" in cited
+    assert cited["transfer-delay-new-payee"]["title"] and "24" in "".join(c["snippet"] for c in cited.values())
+    card = next(c for c in turn["reply"]["cards"] if c["type"] == "citations")
+    assert {item["doc_id"] for item in card["data"]["items"]} == set(cited)
+    confirm = say(app_client, sid, "不用")
+    assert "免手续费" in confirm["reply"]["text"]
+    # a side question cites the answer's sources and the journey's, each once
+    side = say(app_client, sid, "你们周六几点开门？")
+    side_ids = [c["doc_id"] for c in side["reply"]["citations"]]
+    assert len(side_ids) == len(set(side_ids)) and len(side_ids) >= 1

@@ -34,6 +34,8 @@ async def recommend(step: RecommendStep, run: Run, inp: JourneyInput | None) -> 
     ][: step.limit]
     if not eligible:
         return NEXT
+    for p in eligible:
+        run.cite(p.cite)
     run.say(
         "recommend.intro",
         products="、".join(f"{p.name.zh}（{p.pitch.zh}）" for p in eligible),
