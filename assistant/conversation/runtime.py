@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
+from assistant.conversation.citations import DocumentCitations
 from assistant.conversation.handoffs import HandoffDesk
 from assistant.conversation.journeys import JourneyDriver
 from assistant.conversation.service import ConversationService
@@ -44,10 +45,14 @@ class ReadyKnowledge:
     def __init__(self, service: Any) -> None:
         self._service = service
 
+    def kb(self) -> KnowledgeBase | None:
+        """The knowledge base once it is built, else None."""
+        return self._service.kb if self._service.state == "ready" else None
+
     def answer(self, question: str, audience: str = "customer", as_of: Any = None) -> Answer:
-        if self._service.state != "ready":
+        kb = self.kb()
+        if kb is None:
             return Answer(question=question, answer="", citations=[], confidence=0.0, abstained=True)
-        kb: KnowledgeBase = self._service.kb
         return kb.answer(question, audience, as_of)
 
 
@@ -55,13 +60,15 @@ def build_conversation(
     settings: Settings, sessions: SessionStore, handoffs: HandoffStore, knowledge_service: Any, bank: BankClients
 ) -> ConversationService:
     engine = intent_engine((settings.var_dir / "cache" / "nlu").resolve(), settings.nlu)
-    journeys = JourneyDriver(JourneyEngine(bank_port(bank), extractor=extract_slots))
+    ready_kb = ReadyKnowledge(knowledge_service)
+    citations = DocumentCitations(ready_kb.kb, settings.knowledge)
+    journeys = JourneyDriver(JourneyEngine(bank_port(bank), extractor=extract_slots), citations)
     return ConversationService(
         sessions=sessions,
         handoffs=HandoffDesk(handoffs, sessions),
         understanding=engine,
         extract_slots=extract_slots,
-        knowledge=ReadyKnowledge(knowledge_service),
+        knowledge=ready_kb,
         journeys=journeys,
         idle_timeout_s=settings.session_idle_s,
     )

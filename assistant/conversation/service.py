@@ -409,33 +409,26 @@ class ConversationService:
         return TurnOut(reply=Reply(text=text, language=_lang(turn.language)), handoff=ticket.to_dict())
 
     def _record(self, turn: Turn, turn_in: TurnIn, text: str, out: TurnOut) -> None:
-        """State first: a write over a session another process changed meanwhile is refused before any
-        turn is recorded, so the transcript never shows a turn whose effects were lost."""
-        sessions, session_id = self._sessions, turn.row.id
-        sessions.save_state(session_id, turn.state, expected_version=turn.row.version)
-        sessions.append_turn(
-            session_id,
-            NewTurn(
-                speaker="customer",
-                text=text,
-                source=turn_in.source,
-                asr_confidence=turn_in.asr_confidence,
-                intent=out.intent,
-                slots=mask_data(out.slots),
-                risk=out.risk,
-            ),
+        """The new state and both utterances in one transaction: a session another process changed
+        meanwhile refuses all of it, so the transcript never shows a turn whose effects were lost."""
+        customer = NewTurn(
+            speaker="customer",
+            text=text,
+            source=turn_in.source,
+            asr_confidence=turn_in.asr_confidence,
+            intent=out.intent,
+            slots=mask_data(out.slots),
+            risk=out.risk,
         )
-        sessions.append_turn(
-            session_id,
-            NewTurn(
-                speaker="assistant",
-                text=out.reply.text,
-                source="system",
-                backend_calls=turn.calls,
-                citations=[c.model_dump() for c in out.reply.citations],
-                latency_ms=out.latency_ms,
-            ),
+        assistant = NewTurn(
+            speaker="assistant",
+            text=out.reply.text,
+            source="system",
+            backend_calls=turn.calls,
+            citations=[c.model_dump() for c in out.reply.citations],
+            latency_ms=out.latency_ms,
         )
+        self._sessions.record(turn.row.id, [customer, assistant], turn.state, expected_version=turn.row.version)
 
     @staticmethod
     def _say(key: str, language: str, suggestions: list[str] | None = None, **values: Any) -> Reply:
