@@ -21,11 +21,15 @@ from knowledge.confidence import ConfidenceModel, Signals
 from knowledge.embedders import Embedder
 from knowledge.index import AUDIENCE_CODE, Generation
 from knowledge.models import Hit, SearchResponse
+from knowledge.quantities import MISMATCH_FACTOR, disagrees, durations
 from knowledge.snippets import snippet
 from knowledge.textnorm import lexical_tokens, normalize, pinyin_tokens, query_terms
 
 Mode = Literal["hybrid", "bm25", "dense"]
 _faiss: Any = faiss  # its type stubs lack the selector / search-parameter API used here
+
+
+RERANK_DEPTH = 20  # leading fused candidates checked for agreeing durations
 
 
 @dataclass(frozen=True)
@@ -175,7 +179,7 @@ class Searcher:
     ) -> SearchResponse:
         """Fuse the candidates into the final response."""
         started = started if started is not None else time.perf_counter()
-        fused = self._fuse(cands)
+        fused = self._agree_on_durations(self._fuse(cands), cands.norm)
         hits = self._hits(fused, cands.dense_scores, cands.bm25, cands.dense, cands.norm, k)
         signals = self._signals(fused, cands.dense_scores, cands.question_scores, cands.norm)
         conf = self.confidence.score(signals) if hits else 0.0
@@ -201,6 +205,19 @@ class Searcher:
                 for row, value in cos.items():
                     scores[row] = scores.get(row, 0.0) + weight * (value - lo) / max(hi - lo, 1e-6)
         return sorted(scores.items(), key=lambda kv: -kv[1])
+
+    def _agree_on_durations(self, fused: list[tuple[int, float]], norm: str) -> list[tuple[int, float]]:
+        """Rank down the leading candidates that name other terms than the question does (1-year rate
+        for a 3-year question)."""
+        asked = durations(norm)
+        if not asked:
+            return fused
+        head = fused[:RERANK_DEPTH]
+        adjusted = [
+            (row, score * MISMATCH_FACTOR if disagrees(asked, self.gen.chunk(row).text) else score)
+            for row, score in head
+        ]
+        return sorted(adjusted, key=lambda kv: -kv[1]) + fused[RERANK_DEPTH:]
 
     def _hits(
         self,
