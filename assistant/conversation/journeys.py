@@ -19,6 +19,8 @@ ACTIVE = ("active", "waiting_authorization")
 ACTION_FOR_INTENT = {"confirm": "yes", "deny": "no", "go_back": "back", "start_over": "restart"}
 # Questions about these never move a journey forward: they are side questions for the knowledge base.
 KNOWLEDGE_INTENTS = {"branch_info", "fees_limits", "mobile_banking_help", "fraud_report"}
+# Questions with these intents are answered by the journey itself ("我卡里还有多少钱" is a balance check).
+JOURNEY_ANSWERS = {"balance_enquiry", "statement_printing"}
 _QUESTION = re.compile(
     r"(吗|么|呢|多少|几点|怎么|怎样|如何|什么|哪|是否|能不能|可不可以|[?？]|\b(what|how|when|where|why|can|is|are|do|does)\b)",
     re.IGNORECASE,

@@ -22,6 +22,7 @@ from assistant.conversation.journeys import (
     CHECK_IN_JOURNEY,
     IDENTIFY_EVENTS,
     IDENTIFY_JOURNEY,
+    JOURNEY_ANSWERS,
     KNOWLEDGE_INTENTS,
     SWITCH_MIN_CONFIDENCE,
     JourneyDriver,
@@ -239,9 +240,12 @@ class ConversationService:
         if self._journeys is not None and is_active(turn.state):
             return await self._continue_journey(turn, text, understood, slots)
         journey = self._journeys.journey_for(intent) if self._journeys is not None else None
-        if journey is not None and not (intent in KNOWLEDGE_INTENTS or looks_like_question(text)):
+        asks_policy = intent in KNOWLEDGE_INTENTS or (looks_like_question(text) and intent not in JOURNEY_ANSWERS)
+        if journey is not None and not asks_policy:
             turn.state["unclear_streak"] = 0
-            return await self._journey_out(turn, await self._journey_step(turn, "start", journey=journey, slots=slots))
+            return await self._journey_out(
+                turn, await self._journey_step(turn, "start", journey=journey, slots={**slots, "intent": intent})
+            )
         if intent in DIALOGUE_INTENTS:
             turn.state["unclear_streak"] = 0
             return TurnOut(reply=self._say(intent, turn.language))
@@ -286,7 +290,7 @@ class ConversationService:
         ):
             old = driver.title(current, turn.language)
             await self._journey_step(turn, "advance", action="cancel")
-            result = await self._journey_step(turn, "start", journey=other, slots=slots)
+            result = await self._journey_step(turn, "start", journey=other, slots={**slots, "intent": intent})
             return await self._journey_out(
                 turn, result, prefix=replies.render("journey_switched", turn.language, old=old)
             )

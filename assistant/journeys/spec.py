@@ -119,6 +119,9 @@ class SlotSpec(_Strict):
     kinds: list[str] | None = Field(None, description="account/card slots: only these kinds (e.g. [debit]).")
     nlu: str | None = Field(None, description="The NLU slot that fills this one (default by type, e.g. amount).")
     allow_other: bool = Field(False, description="A choice slot also accepts free text (e.g. another bank's name).")
+    yes_words: list[str] = Field(
+        default_factory=list, description="A yes/no slot: answers that mean yes here (补办 to 'replace it now?')."
+    )
     default: Any = None
     when: Condition | None = None
 

@@ -445,3 +445,13 @@ async def test_bad_calls_raise_journey_error(engine: JourneyEngine) -> None:
         await engine.start("nope", {"session_id": "S1"})
     with pytest.raises(JourneyError, match="invalid journey state"):
         await engine.advance({"journey": "pay"}, {"text": "hi"})
+
+
+def test_a_bool_slot_takes_its_own_yes_words_but_never_a_negation() -> None:
+    from assistant.journeys.spec import Localized, SlotSpec
+    from assistant.journeys.steps.interaction import NEGATION
+
+    spec = SlotSpec(type="bool", prompt=Localized(zh="是否现在补办新卡？", en="Replace it now?"), yes_words=["补办"])
+    assert spec.yes_words == ["补办"]
+    assert NEGATION.search("不补办") and NEGATION.search("no, don't replace it")
+    assert not NEGATION.search("要补办")

@@ -7,6 +7,7 @@ the engine rewind before the confirm step is reached again, so a changed amount 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from assistant.journeys.conditions import evaluate
@@ -18,6 +19,9 @@ from assistant.journeys.types import HistoryEntry, JourneyInput
 
 MAX_ATTEMPTS = 3
 CLOSED_CARD = ("lost", "replaced", "closed", "cancelled")
+
+# Echoing the question ("补办") is a yes; any negation ("不补办", "don't") never is.
+NEGATION = re.compile(r"(不|别|没|无需|no\b|not\b|don't|dont)", re.IGNORECASE)
 
 
 def slot_options(run: Run, spec: SlotSpec) -> list[dict[str, Any]]:
@@ -63,6 +67,8 @@ def _accept(run: Run, spec: SlotSpec, inp: JourneyInput, name: str) -> Any:
             decided = yes_no(str(inp.event.data.get("value", "")), run.messages)
         else:
             decided = yes_no(inp.text, run.messages)
+        if decided is None and inp.text and spec.yes_words and not NEGATION.search(inp.text):
+            decided = True if any(w.lower() in inp.text.lower() for w in spec.yes_words) else None
         if decided is None:
             raise SlotError("not yes or no")
         return decided
