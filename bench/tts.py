@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from speech.asr.metrics import edit_distance
 from speech.config import SpeechOptions
 from speech.tts.audio import join_chunks, resample
 from speech.tts.base import AudioChunk
@@ -126,16 +127,6 @@ def _canonical(text: str) -> str:
     return "".join(_HAN.findall(spoken))
 
 
-def _edits(ref: str, hyp: str) -> int:
-    prev = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        cur = [i]
-        for j, h in enumerate(hyp, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h)))
-        prev = cur
-    return prev[-1]
-
-
 async def roundtrip(
     options: SpeechOptions, models_dir: Path, sentences: list[str], rate: float = 1.0, pad_s: float = 0.3
 ) -> dict[str, Any]:
@@ -155,7 +146,10 @@ async def roundtrip(
         audio = np.concatenate([pad, resample(join_chunks(chunks, 24000, 0.15), 24000, 16000), pad])
         heard = await asyncio.to_thread(recognizer.transcribe, np.asarray(audio), sample_rate=16000, language="zh")
         ref = _canonical(sentence)
-        corrected, raw = _edits(ref, _canonical(heard.text)), _edits(ref, _canonical(heard.raw_text or heard.text))
+        corrected, raw = (
+            edit_distance(ref, _canonical(heard.text)),
+            edit_distance(ref, _canonical(heard.raw_text or heard.text)),
+        )
         totals["ref"] += len(ref)
         totals["corrected"] += corrected
         totals["raw"] += raw
