@@ -339,3 +339,12 @@ def test_part_of_day_without_a_clock_time(text: str, period: str) -> None:
 def test_product_alias_with_digits() -> None:
     assert extract_slots("我要买10万的安享90天", now=NOW)["product"]["id"] == "anxiang-90d"
     assert extract_slots("示范稳盈R1货币基金", now=NOW)["product"]["risk_level"] == "R1"
+
+
+@pytest.mark.parametrize(
+    ("text", "payee"),
+    [("收款人说错了，是李秀英", "李秀英"), ("名字不对，应该是王芳", "王芳"), ("错了是三千", None)],
+)
+def test_a_corrected_payee_is_the_new_name(text, payee):
+    found = extract_slots(text).get("payee")
+    assert (found["name"] if isinstance(found, dict) else found) == payee

@@ -28,8 +28,14 @@ _ZH_PATTERNS = (
     re.compile(rf"(?:收款人|收款方|户名|对方)(?:是|为|叫|姓名是|:)?(?P<name>[\u4e00-\u9fff]{{2,4}}?){_STOP}"),
     re.compile(r"(?<![转汇打付])给(?P<name>[\u4e00-\u9fff]{2,4}?)(?=转|汇款|汇钱|打钱|打款|打个|付)"),
     re.compile(rf"(?:转|汇|打)[^给，,。]{{0,10}}给(?P<name>[\u4e00-\u9fff]{{2,4}}?){_STOP}"),
+    # a correction: "收款人说错了，是李秀英", "名字不对，应该是王芳"
+    re.compile(
+        rf"(?:错了|不对|搞错|弄错|写错|说错)[了]?[,，\s]*(?:应该)?(?:是|为|改成|改为)(?P<name>[\u4e00-\u9fff]{{2,4}}?){_STOP}"
+    ),
 )
-_NOT_A_NAME = re.compile(r"卡|账|帐|银行|钱|现金|这个|那个|别人|他的|她的|我的|一下|自己|对方|多少|手机|支付宝|微信")
+_NOT_A_NAME = re.compile(
+    r"卡|账|帐|银行|钱|现金|这个|那个|别人|他的|她的|我的|一下|自己|对方|多少|手机|支付宝|微信|错|不对|应该"
+)
 _CAP_NAME = r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}"
 _FAMILY = r"my\s+(?:mother|mom|mum|father|dad|son|daughter|wife|husband|brother|sister|friend|parents|landlord)"
 _EN_PATTERNS = (
