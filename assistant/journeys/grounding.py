@@ -13,6 +13,8 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pydantic import BaseModel
+
 from assistant.journeys.catalog import Products
 from assistant.journeys.render import PLACEHOLDER
 from assistant.journeys.spec import Flow, Localized
@@ -43,7 +45,7 @@ def _localized(value: Any, where: str) -> Iterator[tuple[str, str]]:
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _localized(item, f"{where}.{key}")
-    elif hasattr(value, "model_fields"):
+    elif isinstance(value, BaseModel):
         for name in type(value).model_fields:
             if name not in ("when", "synonyms", "args", "params"):
                 yield from _localized(getattr(value, name), f"{where}.{name}")
