@@ -1,0 +1,114 @@
+"""Exports of reviewed sessions: CSV (one row per turn, for spreadsheets) and JSONL (one session per line).
+
+Every text and value is masked with `integrations.pii` (ID first 3 + last 4, phone 3 + 4, card 6 + 4, accounts
+last 4): an export leaves the system, so it never carries a raw identifier. Rows are produced lazily so a large
+export streams instead of sitting in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Literal
+
+from assistant.store.tables import TurnRow
+from assistant.supervision.outcomes import is_abstention, risk_events, risk_flags
+from assistant.supervision.schemas import SessionSummary
+from assistant.supervision.summary import iso
+from integrations.pii import mask_data, mask_text
+
+Format = Literal["csv", "jsonl"]
+MEDIA_TYPES: dict[str, str] = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
+CSV_COLUMNS = (
+    "session_id",
+    "session_started",
+    "branch_id",
+    "channel",
+    "language",
+    "outcome",
+    "session_risk_flags",
+    "seq",
+    "at",
+    "speaker",
+    "source",
+    "intent",
+    "text",
+    "turn_risk_flags",
+    "abstained",
+)
+
+
+def _turn_record(t: TurnRow) -> dict[str, object]:
+    return {
+        "seq": t.seq,
+        "at": iso(t.created_at),
+        "speaker": t.speaker,
+        "source": t.source,
+        "intent": t.intent,
+        "text": mask_text(t.text or ""),
+        "risk_flags": risk_flags(risk_events(t.seq, t.risk)),
+        "abstained": t.speaker == "assistant" and is_abstention(t.text or ""),
+        "slots": mask_data(t.slots or {}),
+        "citations": [c.get("doc_id") for c in t.citations or [] if isinstance(c, dict)],
+    }
+
+
+def jsonl_lines(
+    summaries: Mapping[str, SessionSummary], turns: Iterable[tuple[str, Sequence[TurnRow]]]
+) -> Iterator[str]:
+    """One JSON object per session: its summary and its masked transcript."""
+    for session_id, rows in turns:
+        record = {**summaries[session_id].model_dump(), "transcript": [_turn_record(t) for t in rows]}
+        yield json.dumps(mask_data(record), ensure_ascii=False) + "\n"
+
+
+def csv_lines(summaries: Mapping[str, SessionSummary], turns: Iterable[tuple[str, Sequence[TurnRow]]]) -> Iterator[str]:
+    """A header, then one row per turn. A UTF-8 byte-order mark first, so spreadsheet programs read Chinese."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(CSV_COLUMNS)
+    yield "\ufeff" + flush()
+    for session_id, rows in turns:
+        s = summaries[session_id]
+        for t in rows:
+            turn = _turn_record(t)
+            writer.writerow(
+                [
+                    s.session_id,
+                    s.created_at,
+                    s.branch_id or "",
+                    s.channel,
+                    s.language,
+                    s.outcome,
+                    " ".join(s.risk_flags),
+                    turn["seq"],
+                    turn["at"],
+                    turn["speaker"],
+                    turn["source"],
+                    turn["intent"] or "",
+                    _no_formula(str(turn["text"])),
+                    " ".join(risk_flags(risk_events(t.seq, t.risk))),
+                    "yes" if turn["abstained"] else "",
+                ]
+            )
+            yield flush()
+
+
+def _no_formula(text: str) -> str:
+    """Customer words that start like a spreadsheet formula are quoted so a spreadsheet shows, not runs, them."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def lines(
+    fmt: Format, summaries: Mapping[str, SessionSummary], turns: Iterable[tuple[str, Sequence[TurnRow]]]
+) -> Iterator[str]:
+    return csv_lines(summaries, turns) if fmt == "csv" else jsonl_lines(summaries, turns)
