@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from assistant.auth.options import AuthOptions
 from assistant.nlu.config import NluOptions
 from avatar.config import AvatarOptions
 from integrations.config import BankOptions
@@ -72,6 +73,7 @@ class Settings(BaseSettings):
     avatar: AvatarOptions = AvatarOptions()
     bank: BankOptions = BankOptions()
     nlu: NluOptions = NluOptions()
+    auth: AuthOptions = AuthOptions()
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -87,6 +89,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.var_dir / 'lobby.db').as_posix()}"
+
+    @property
+    def cookie_secure(self) -> bool:
+        """Cookies over HTTPS only: as configured, else in production."""
+        configured = self.auth.cookie_secure
+        return configured if configured is not None else self.env == "production"
 
     @property
     def effective_models_dir(self) -> Path:

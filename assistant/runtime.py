@@ -17,6 +17,11 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.api.knowledge import KnowledgeService
 from assistant.api.readiness import Readiness
+from assistant.audit import AuditLog
+from assistant.auth.access import open_access
+from assistant.auth.devices import DeviceStore
+from assistant.auth.service import Authenticator
+from assistant.auth.users import UserStore
 from assistant.config import Settings, check_runtime
 from assistant.conversation.runtime import build_conversation
 from assistant.conversation.service import ConversationService
@@ -41,6 +46,11 @@ class Runtime:
     bank: BankClients
     knowledge: KnowledgeService
     conversation: ConversationService
+    users: UserStore
+    devices: DeviceStore
+    auth: Authenticator
+    audit: AuditLog
+    demo_kiosk_token: str | None  # outside production only: the token the /kiosk page is served with
 
 
 @asynccontextmanager
@@ -63,8 +73,23 @@ async def open_runtime(settings: Settings, readiness: Readiness | None = None) -
     sessions, handoffs = SessionStore(db), HandoffStore(db)
     sweeper = asyncio.create_task(_end_idle_sessions(sessions, settings.session_idle_s), name="idle-sessions")
     try:
+        access, audit = await asyncio.to_thread(open_access, settings, db), AuditLog(db)
         conversation = await asyncio.to_thread(build_conversation, settings, sessions, handoffs, knowledge, bank)
-        yield Runtime(settings, db, sessions, handoffs, events, bank, knowledge, conversation)
+        yield Runtime(
+            settings,
+            db,
+            sessions,
+            handoffs,
+            events,
+            bank,
+            knowledge,
+            conversation,
+            users=access.users,
+            devices=access.devices,
+            auth=access.auth,
+            audit=audit,
+            demo_kiosk_token=access.demo_kiosk_token,
+        )
     finally:
         sweeper.cancel()
         await knowledge.stop()

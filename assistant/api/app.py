@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from assistant import __version__
-from assistant.api import health, knowledge, sessions
+from assistant.api import auth, health, knowledge, sessions
 from assistant.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from assistant.api.readiness import Readiness
 from assistant.config import Settings, get_settings
@@ -30,6 +30,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             state.db, state.sessions, state.handoffs = runtime.db, runtime.sessions, runtime.handoffs
             state.events, state.bank, state.knowledge = runtime.events, runtime.bank, runtime.knowledge
             state.conversation = runtime.conversation
+            state.users, state.devices, state.auth = runtime.users, runtime.devices, runtime.auth
+            state.audit = runtime.audit
+            state.demo_kiosk_token = runtime.demo_kiosk_token
             log.info("started", version=__version__, database=runtime.db.engine.dialect.name, env=settings.env)
             yield
         log.info("stopped")
@@ -45,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
+    app.include_router(auth.router)
     app.include_router(knowledge.router)
     app.include_router(sessions.router)
     return app

@@ -1,0 +1,126 @@
+"""Staff sign-in over HTTP: `/api/v1/auth/token` (bearer), `/login` and `/logout` (console cookies), `/me`.
+
+Every sign-in, successful or not, goes to the audit log. A wrong username, a wrong password and a
+disabled account get the same answer; repeated failures lock the username and the client address (429).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from assistant.audit import AuditLog
+from assistant.auth import CSRF_COOKIE, SESSION_COOKIE, Principal, require
+from assistant.auth.guard import authenticator
+from assistant.auth.passwords import MAX_PASSWORD_LENGTH
+from assistant.auth.service import Authenticator, SignInRefused
+from assistant.auth.users import Account
+from assistant.config import Settings
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+REFUSED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "wrong username or password (the same answer for either)"},
+    429: {"description": "too many failed sign-ins for this username or address; see Retry-After"},
+}
+
+
+class Credentials(BaseModel):
+    username: str = Field(..., min_length=1, max_length=64)
+    password: str = Field(..., min_length=1, max_length=MAX_PASSWORD_LENGTH)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme name
+    role: str
+    expires_in: int = Field(..., description="Seconds until the token expires.")
+
+
+class Me(BaseModel):
+    username: str
+    role: str
+    display_name: str | None
+    skills: list[str]
+
+
+class SignedIn(Me):
+    expires_in: int
+    csrf_token: str = Field(..., description="Also in the lobby_csrf cookie; send it as X-CSRF-Token.")
+
+
+def _audit(request: Request) -> AuditLog:
+    audit: AuditLog = request.app.state.audit
+    return audit
+
+
+AuthDep = Annotated[Authenticator, Depends(authenticator)]
+AuditDep = Annotated[AuditLog, Depends(_audit)]
+
+
+async def _sign_in(request: Request, auth: Authenticator, audit: AuditLog, body: Credentials, via: str) -> Account:
+    ip = request.client.host if request.client else "unknown"
+    try:
+        account = await run_in_threadpool(auth.sign_in, body.username, body.password, ip)
+    except SignInRefused as exc:
+        details = {"ip": ip, "via": via, "locked": bool(exc.retry_after_s)}
+        await audit.arecord(body.username, None, "sign_in_failed", None, details)
+        if exc.retry_after_s:
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS, str(exc), headers={"Retry-After": str(exc.retry_after_s)}
+            ) from None
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(exc), headers={"WWW-Authenticate": "Bearer"}) from None
+    await audit.arecord(account.username, account.role, "sign_in", None, {"ip": ip, "via": via})
+    return account
+
+
+@router.post("/token", response_model=TokenOut, responses=REFUSED, summary="Sign in for a bearer token")
+async def token(request: Request, body: Credentials, auth: AuthDep, audit: AuditDep) -> TokenOut:
+    account = await _sign_in(request, auth, audit, body, "token")
+    issued = auth.issue_access_token(account)
+    return TokenOut(access_token=issued.token, role=account.role, expires_in=issued.expires_in)
+
+
+@router.post("/login", response_model=SignedIn, responses=REFUSED, summary="Console sign-in (cookies)")
+async def login(request: Request, response: Response, body: Credentials, auth: AuthDep, audit: AuditDep) -> SignedIn:
+    """Sets the HttpOnly `lobby_session` cookie and the script-readable `lobby_csrf` cookie."""
+    account = await _sign_in(request, auth, audit, body, "cookie")
+    issued = auth.issue_session(account)
+    assert issued.csrf_token is not None
+    settings: Settings = request.app.state.settings
+    secure = settings.cookie_secure
+    common: dict[str, Any] = {"max_age": issued.expires_in, "path": "/", "secure": secure, "samesite": "strict"}
+    response.set_cookie(SESSION_COOKIE, issued.token, httponly=True, **common)
+    response.set_cookie(CSRF_COOKIE, issued.csrf_token, httponly=False, **common)
+    return SignedIn(
+        username=account.username,
+        role=account.role,
+        display_name=account.display_name,
+        skills=list(account.skills),
+        expires_in=issued.expires_in,
+        csrf_token=issued.csrf_token,
+    )
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Console sign-out (clears cookies)")
+async def logout(request: Request) -> Response:
+    """Always clears the cookies, even of an expired sign-in, so it needs no valid session."""
+    settings: Settings = request.app.state.settings
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    for name in (SESSION_COOKIE, CSRF_COOKIE):
+        response.delete_cookie(name, path="/", secure=settings.cookie_secure, samesite="strict")
+    return response
+
+
+@router.get("/me", response_model=Me, summary="Who is signed in")
+async def me(principal: Annotated[Principal, Depends(require())], auth: AuthDep) -> Me:
+    if not principal.is_staff:
+        return Me(username=principal.subject, role=principal.role, display_name=None, skills=[])
+    account = await run_in_threadpool(auth.users.get, principal.subject)
+    if account is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid token")
+    return Me(
+        username=account.username, role=account.role, display_name=account.display_name, skills=list(account.skills)
+    )

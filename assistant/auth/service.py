@@ -1,0 +1,151 @@
+"""Sign-in and credential checks in one place: passwords, lock-out, tokens, users and devices.
+
+The HTTP layer (`assistant.api.auth`, `assistant.auth.guard`) only moves credentials in and out of
+requests; every decision is made here, so the CLI, the API and tests share it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from assistant.auth.devices import DeviceStore
+from assistant.auth.limiter import FailureLimiter
+from assistant.auth.options import AuthOptions
+from assistant.auth.passwords import Passwords
+from assistant.auth.principal import Principal
+from assistant.auth.tokens import AccessTokens, InvalidToken, TokenClaims, is_device_token, new_csrf_token
+from assistant.auth.users import Account, UserStore
+
+INVALID_CREDENTIALS = "invalid username or password"
+LOCKED_OUT = "too many failed sign-ins; try again later"
+
+
+class SignInRefused(Exception):
+    """Sign-in failed. `retry_after_s` > 0 means locked out (429); otherwise bad credentials (401).
+    The message never says which of username or password was wrong, nor whether the user exists."""
+
+    def __init__(self, retry_after_s: int = 0) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(LOCKED_OUT if retry_after_s else INVALID_CREDENTIALS)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_in: int
+    csrf_token: str | None = None
+
+
+class _TtlCache:
+    """A small bounded cache of resolved principals, so each request does not read the database."""
+
+    def __init__(self, ttl_s: float, max_items: int = 4096) -> None:
+        self.ttl_s = ttl_s
+        self.max_items = max_items
+        self._items: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Principal | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None or item[0] < time.monotonic():
+                return None
+            return item[1]
+
+    def put(self, key: str, value: Principal) -> None:
+        if self.ttl_s <= 0:
+            return
+        with self._lock:
+            if len(self._items) >= self.max_items:
+                self._items.clear()
+            self._items[key] = (time.monotonic() + self.ttl_s, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+class Authenticator:
+    def __init__(self, options: AuthOptions, secret: str, users: UserStore, devices: DeviceStore) -> None:
+        self.options = options
+        self.users = users
+        self.devices = devices
+        self.passwords = Passwords(options)
+        self.tokens = AccessTokens(secret)
+        window, lockout = options.failure_window_s, options.lockout_s
+        self._by_user = FailureLimiter(options.max_failed_sign_ins, window, lockout)
+        self._by_ip = FailureLimiter(options.max_failed_sign_ins_per_ip, window, lockout)
+        self._cache = _TtlCache(options.principal_cache_s)
+
+    def sign_in(self, username: str, password: str, client_ip: str) -> Account:
+        """The account for a right username and password (blocking: argon2 runs here; call it off the
+        event loop). Raises SignInRefused for anything else, counting the failure."""
+        user_key, ip_key = username.casefold(), client_ip
+        found = self.users.password_hash(username)
+        wait = max(self._by_user.retry_after(user_key), self._by_ip.retry_after(ip_key))
+        if found is not None and found[0].locked_until is not None:
+            wait = max(wait, (found[0].locked_until - datetime.now(UTC)).total_seconds())
+        if wait > 0:
+            raise SignInRefused(max(1, int(wait + 0.999)))
+        matches = self.passwords.verify(found[1] if found else None, password)
+        if found is None or not matches or not found[0].active:
+            self._by_ip.fail(ip_key)
+            self._by_user.fail(user_key)
+            if found is not None:
+                self.users.record_failure(username, self.options.max_failed_sign_ins, self.options.lockout_s)
+            raise SignInRefused()
+        account, stored = found
+        self._by_user.reset(user_key)
+        self.users.record_success(username)
+        if self.passwords.needs_rehash(stored):
+            self.users.set_password(username, self.passwords.hash(password))
+        return account
+
+    def issue_access_token(self, account: Account) -> IssuedToken:
+        ttl = self.options.access_token_ttl_s
+        return IssuedToken(self.tokens.issue(account.username, account.role, ttl, "access"), ttl)
+
+    def issue_session(self, account: Account) -> IssuedToken:
+        """A console sign-in: the session token (for an HttpOnly cookie) and its CSRF token."""
+        ttl, csrf = self.options.session_ttl_s, new_csrf_token()
+        return IssuedToken(self.tokens.issue(account.username, account.role, ttl, "session", csrf), ttl, csrf)
+
+    def cached(self, key: str) -> Principal | None:
+        return self._cache.get(key)
+
+    def resolve_bearer(self, token: str) -> Principal:
+        """A kiosk device token or a staff access token -> the principal (blocking: may read the store)."""
+        if is_device_token(token):
+            return self.resolve_device(token)
+        return self.resolve_claims(self.tokens.decode(token, "access"))
+
+    def resolve_device(self, token: str) -> Principal:
+        cached = self._cache.get(token)
+        if cached is not None:
+            return cached
+        device = self.devices.resolve(token)
+        if device is None:
+            raise InvalidToken("invalid token")
+        principal = Principal(device.device_id, "kiosk", "device", device.branch_id, device.device_id)
+        self._cache.put(token, principal)
+        return principal
+
+    def resolve_claims(self, claims: TokenClaims) -> Principal:
+        """The principal named by a valid token, while the account is still active with the same role."""
+        key = f"user:{claims.username}:{claims.role}"
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        account = self.users.get(claims.username)
+        if account is None or not account.active or account.role != claims.role:
+            raise InvalidToken("invalid token")
+        principal = Principal(account.username, account.role, "user", account.branch_id, None, account.display_name)
+        self._cache.put(key, principal)
+        return principal
+
+    def forget_cached(self) -> None:
+        """Drop resolved principals (after an account or device changed in this process)."""
+        self._cache.clear()
