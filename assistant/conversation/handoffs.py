@@ -9,15 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.conversation.dispatch import base_priority
 from assistant.store.handoffs import HandoffStore
 from assistant.store.sessions import SessionStore
 from integrations.pii import mask_data, mask_text
 
 TRANSCRIPT_EXCERPT_TURNS = 8
-
-# Priority: higher is served first. Risk outranks an elderly customer, who outranks the rest.
-PRIORITY = {"risk": 10, "complaint": 5, "requested": 0, "low_confidence": 0, "flow": 0}
-ELDERLY_BONUS = 3
 
 
 @dataclass(frozen=True)
@@ -70,9 +67,7 @@ class HandoffDesk:
                 new=False,
             )
         session = self._sessions.get(session_id)
-        priority = PRIORITY.get(reason, 0)
-        if customer and customer.get("elderly"):
-            priority += ELDERLY_BONUS
+        priority = base_priority(reason, skill, customer, risk)  # risk, then complaints; elderly bonus
         turns = self._sessions.turns(session_id)[-TRANSCRIPT_EXCERPT_TURNS:]
         summary = {
             "reason": reason,
@@ -86,3 +81,84 @@ class HandoffDesk:
         }
         row = self._handoffs.create(session_id, reason, skill, priority, summary, branch_id=session.branch_id)
         return HandoffTicket(row.id, skill, priority, self._handoffs.position(row.id), reason, new=True)
+
+
+TICKET_OPERATIONS = ("queue_ticket", "check_in")
+
+
+def session_context(sessions: SessionStore, session_id: str) -> dict[str, Any]:
+    """What a colleague needs to serve this customer, personal data masked: the journey and what it is
+    waiting for, the customer as identified, the kiosk-filled form (slots), queue tickets, risk flags and
+    the whole transcript. Read from the session's state and turns, so it works for any replica."""
+    row = sessions.get(session_id)
+    turns = sessions.turns(session_id)
+    state = row.state or {}
+    journey = state.get("journey") or {}
+    awaiting = journey.get("awaiting") or {}
+    form: dict[str, Any] = {}
+    for turn in turns:
+        if turn.speaker == "customer" and turn.slots:
+            form.update(turn.slots)
+    form.update(mask_data(journey.get("slots") or {}))
+    form.pop("intent", None)
+    tickets = [
+        ticket_of(call, turn.seq)
+        for turn in turns
+        for call in (turn.backend_calls or [])
+        if isinstance(call, dict) and call.get("operation") in TICKET_OPERATIONS and call.get("ok")
+    ]
+    return {
+        "session": {
+            "id": row.id,
+            "channel": row.channel,
+            "branch_id": row.branch_id,
+            "device_id": row.device_id,
+            "language": row.language,
+            "status": row.status,
+            "created_at": row.created_at.isoformat(),
+        },
+        "customer": mask_data(state.get("customer")) if state.get("customer") else None,
+        "journey": {
+            **(state.get("journey_info") or {}),
+            "awaiting": mask_data(awaiting) if awaiting else None,
+            "results": sorted((journey.get("results") or {}).keys()),
+        }
+        if state.get("journey_info")
+        else None,
+        "authorization": {"id": awaiting.get("id"), "status": "pending"}
+        if awaiting.get("kind") == "authorization"
+        else None,
+        "form": form,
+        "tickets": [t for t in tickets if t],
+        "counter": state.get("counter"),
+        "risk": [
+            {"seq": turn.seq, "speaker": turn.speaker, **flag}
+            for turn in turns
+            for flag in (turn.risk or [])
+            if isinstance(flag, dict)
+        ],
+        "transcript": [
+            {
+                "seq": t.seq,
+                "speaker": t.speaker,
+                "text": mask_text(t.text),
+                "source": t.source,
+                "intent": t.intent,
+                "created_at": t.created_at.isoformat(),
+            }
+            for t in turns
+        ],
+    }
+
+
+def ticket_of(call: dict[str, Any], seq: int) -> dict[str, Any] | None:
+    """The queue ticket a back-end call issued (check-in answers carry it under `ticket`)."""
+    result = call.get("result")
+    if not isinstance(result, dict):
+        return None
+    nested = result.get("ticket")
+    ticket: dict[str, Any] = nested if isinstance(nested, dict) else result
+    if not ticket.get("number"):
+        return None
+    keys = ("id", "number", "branch_id", "category", "business_type", "waiting_ahead", "created_at")
+    return {**{k: ticket.get(k) for k in keys}, "turn_seq": seq}

@@ -7,12 +7,15 @@ handoff at the same moment exactly one wins, on SQLite and on PostgreSQL alike.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 
 from assistant.store.db import Database
-from assistant.store.tables import HandoffRow, utcnow
+from assistant.store.tables import HandoffRow, UserRow, utcnow
+
+PRESENCE = ("online", "busy", "offline")
 
 
 class HandoffNotFound(LookupError):
@@ -83,13 +86,46 @@ class HandoffStore:
             )
             return int(ahead or 0) + 1
 
-    def queue(self, skill: str | None = None) -> list[HandoffRow]:
+    def queue(self, skill: str | None = None, branch_id: str | None = None) -> list[HandoffRow]:
         """Queued handoffs in serving order."""
         query = select(HandoffRow).where(HandoffRow.status == "queued")
         if skill:
             query = query.where(HandoffRow.skill == skill)
+        if branch_id:
+            query = query.where(HandoffRow.branch_id == branch_id)
         with self._db.session() as s:
             return list(s.scalars(query.order_by(HandoffRow.priority.desc(), HandoffRow.created_at)))
+
+    def assigned_to(self, staff: str) -> list[HandoffRow]:
+        """Handoffs this colleague accepted and has not finished yet, oldest first."""
+        with self._db.session() as s:
+            return list(
+                s.scalars(
+                    select(HandoffRow)
+                    .where(HandoffRow.assigned_to == staff, HandoffRow.status == "accepted")
+                    .order_by(HandoffRow.accepted_at)
+                )
+            )
+
+    def accepted_since(self, since: datetime) -> list[HandoffRow]:
+        """Handoffs accepted at or after `since` (fairness counts and wait-time reports)."""
+        with self._db.session() as s:
+            return list(s.scalars(select(HandoffRow).where(HandoffRow.accepted_at >= since)))
+
+    def redirect(self, handoff_id: str, skill: str, priority: int, dispatch: dict[str, Any]) -> bool:
+        """Change a still-queued handoff's skill, priority and dispatch notes (offer, escalations) in
+        one conditional UPDATE; False when it was taken or closed meanwhile."""
+        with self._db.session() as s:
+            row = s.get(HandoffRow, handoff_id)
+            if row is None or row.status != "queued":
+                return False
+            summary = {**(row.summary or {}), "dispatch": dispatch}
+            result = s.execute(
+                update(HandoffRow)
+                .where(HandoffRow.id == handoff_id, HandoffRow.status == "queued")
+                .values(skill=skill, priority=priority, summary=summary)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def accept(self, handoff_id: str, staff: str) -> bool:
         """Take a queued handoff; False when someone else took it first (or it was cancelled)."""
@@ -98,6 +134,16 @@ class HandoffStore:
                 update(HandoffRow)
                 .where(HandoffRow.id == handoff_id, HandoffRow.status == "queued")
                 .values(status="accepted", assigned_to=staff, accepted_at=utcnow())
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def release(self, handoff_id: str, staff: str) -> bool:
+        """Give an accepted handoff back to the queue (the colleague cannot finish it)."""
+        with self._db.session() as s:
+            result = s.execute(
+                update(HandoffRow)
+                .where(HandoffRow.id == handoff_id, HandoffRow.status == "accepted", HandoffRow.assigned_to == staff)
+                .values(status="queued", assigned_to=None, accepted_at=None)
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -111,3 +157,32 @@ class HandoffStore:
                 .where(HandoffRow.id == handoff_id, HandoffRow.status.in_(("queued", "accepted")))
                 .values(status=status, finished_at=utcnow())
             )
+
+
+class PresenceStore:
+    """Staff presence (online, busy, offline) and skills, kept on the users table so every replica sees it."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def set(self, username: str, presence: str) -> bool:
+        """False when there is no such active user."""
+        if presence not in PRESENCE:
+            raise ValueError(f"presence must be one of {PRESENCE}, not {presence!r}")
+        with self._db.session() as s:
+            result = s.execute(
+                update(UserRow).where(UserRow.username == username, UserRow.active.is_(True)).values(presence=presence)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def get(self, username: str) -> UserRow | None:
+        with self._db.session() as s:
+            return s.scalars(select(UserRow).where(UserRow.username == username)).first()
+
+    def staff(self, roles: tuple[str, ...] = ("expert",), branch_id: str | None = None) -> list[UserRow]:
+        """Active staff with these roles (and branch, when given), by username."""
+        query = select(UserRow).where(UserRow.role.in_(roles), UserRow.active.is_(True))
+        if branch_id:
+            query = query.where(UserRow.branch_id == branch_id)
+        with self._db.session() as s:
+            return list(s.scalars(query.order_by(UserRow.username)))
