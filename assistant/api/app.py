@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from assistant import __version__
-from assistant.api import auth, health, knowledge, sessions
+from assistant.api import auth, health, kiosk_page, knowledge, sessions
 from assistant.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from assistant.api.readiness import Readiness
 from assistant.config import Settings, get_settings
@@ -51,4 +51,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(knowledge.router)
     app.include_router(sessions.router)
+    kiosk_page.install(app)
     return app
