@@ -60,8 +60,9 @@ def jsonl_lines(
 ) -> Iterator[str]:
     """One JSON object per session: its summary and its masked transcript."""
     for session_id, rows in turns:
+        # The summary is masked already (its preview); its ids must stay whole, so only the turns are masked here.
         record = {**summaries[session_id].model_dump(), "transcript": [_turn_record(t) for t in rows]}
-        yield json.dumps(mask_data(record), ensure_ascii=False) + "\n"
+        yield json.dumps(record, ensure_ascii=False) + "\n"
 
 
 def csv_lines(summaries: Mapping[str, SessionSummary], turns: Iterable[tuple[str, Sequence[TurnRow]]]) -> Iterator[str]:

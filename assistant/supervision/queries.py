@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Select, distinct, exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 
 from assistant.store.db import Database
 from assistant.store.sessions import SessionNotFound
@@ -58,6 +58,7 @@ class SupervisionStore:
     # -- the list ---------------------------------------------------------------------------------
 
     def _query(self, f: SessionFilter) -> Select[SessionRow]:
+        f.check_search()
         query = select(SessionRow)
         start, end = f.utc_range()
         if start is not None:
@@ -226,7 +227,7 @@ class SupervisionStore:
 
 def values_of(db: Database, column: Any) -> list[str]:
     with db.session() as s:
-        return sorted(str(v) for v in s.scalars(select(distinct(column)).where(column.is_not(None))) if v)
+        return sorted(str(v) for v in s.scalars(select(column).distinct().where(column.is_not(None))) if v)
 
 
 def _keep(summary: SessionSummary, f: SessionFilter) -> bool:

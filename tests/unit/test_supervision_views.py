@@ -194,3 +194,12 @@ def test_csv_export_defuses_spreadsheet_formulas():
     rows = [("s1", [turn(1, "customer", '=HYPERLINK("http://x")')])]
     text = "".join(csv_lines({"s1": summarize(facts())}, rows))
     assert "'=HYPERLINK" in text
+
+
+def test_exports_keep_session_ids_whole():
+    uuid_like = "8e6f7172-8651-47ab-9dcd-58db87bf5240"  # digit groups that look like a phone number to a masker
+    summary = summarize(facts(row=session(uuid_like)))
+    record = json.loads("".join(jsonl_lines({uuid_like: summary}, [(uuid_like, TURNS)])))
+    assert record["session_id"] == uuid_like
+    text = "".join(csv_lines({uuid_like: summary}, [(uuid_like, TURNS)]))
+    assert text.count(uuid_like) == len(TURNS)
