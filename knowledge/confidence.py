@@ -3,7 +3,9 @@
 A logistic model over a few signals that separate "found it" from "the knowledge does not say":
 the dense cosine of the top hit and the best cosine overall, how much of the query's informative
 wording the top chunk covers, how much of the query is out of the knowledge base's vocabulary, and
-how close it is to a question variant the bank wrote in its FAQ.
+how close it is to a question variant the bank wrote in its FAQ, and whether the top passage names
+the institution or product the question is about (`knowledge.scope`: near-domain questions such as
+another bank's rate share every other word with our own passages).
 Its weights and the abstention threshold are fitted on the dev set (`lobby kb calibrate`) and
 shipped in `calibration.json`.
 """
@@ -19,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-FEATURES = ("dense", "dense_max", "coverage", "oov", "question", "dense_coverage")
+FEATURES = ("dense", "dense_max", "coverage", "oov", "question", "dense_coverage", "scope_gap")
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
 
@@ -32,16 +34,25 @@ class Signals:
     coverage: float = 0.0
     oov: float = 0.0
     question: float = 0.0
+    scope_gap: float = 0.0
 
     def vector(self) -> list[float]:
-        return [self.dense, self.dense_max, self.coverage, self.oov, self.question, self.dense * self.coverage]
+        return [
+            self.dense,
+            self.dense_max,
+            self.coverage,
+            self.oov,
+            self.question,
+            self.dense * self.coverage,
+            self.scope_gap,
+        ]
 
 
 @dataclass
 class ConfidenceModel:
     """sigmoid(bias + weights . features); `threshold` is the abstention cut-off on that probability."""
 
-    weights: list[float] = field(default_factory=lambda: [10.0, 10.0, 4.0, -4.0, 0.0, 0.0])
+    weights: list[float] = field(default_factory=lambda: [10.0, 10.0, 4.0, -4.0, 0.0, 0.0, -8.0])
     bias: float = -19.0
     threshold: float = 0.5
     info: dict[str, Any] = field(default_factory=dict)

@@ -22,6 +22,7 @@ from knowledge.embedders import Embedder
 from knowledge.index import AUDIENCE_CODE, Generation
 from knowledge.models import Hit, SearchResponse
 from knowledge.quantities import MISMATCH_FACTOR, disagrees, durations
+from knowledge.scope import Scope, default_scope
 from knowledge.snippets import snippet
 from knowledge.textnorm import lexical_tokens, normalize, pinyin_tokens, query_terms
 
@@ -142,11 +143,19 @@ def _question_rank(
 class Searcher:
     """Ranks the chunks of one generation for a query."""
 
-    def __init__(self, gen: Generation, embedder: Embedder, params: SearchParams, confidence: ConfidenceModel):
+    def __init__(
+        self,
+        gen: Generation,
+        embedder: Embedder,
+        params: SearchParams,
+        confidence: ConfidenceModel,
+        scope: Scope | None = None,
+    ):
         self.gen = gen
         self.embedder = embedder
         self.params = params
         self.confidence = confidence
+        self.scope = scope or default_scope()
 
     def candidates(self, query: str, filters: Filters | None = None, mode: Mode = "hybrid", k: int = 5) -> Candidates:
         """Each ranking's candidate rows for `query`, before fusion (benchmarks tune fusion on these)."""
@@ -272,7 +281,8 @@ class Searcher:
         """Evidence that the top hit answers: its cosine, the best cosine, how much of the query's
         informative wording (IDF-weighted) it contains, and how much of the query the knowledge
         base has never heard of (out-of-vocabulary syllables: "彩票", "辞职信" are out of scope,
-        while an ASR homophone still shares its pinyin)."""
+        while an ASR homophone still shares its pinyin), and whether the top chunk names the
+        institution or product the query is about (`knowledge.scope`)."""
         if not fused:
             return Signals()
         top = fused[0][0]
@@ -296,6 +306,7 @@ class Searcher:
             coverage=coverage,
             oov=oov,
             question=question,
+            scope_gap=self.scope.gap(norm, chunk_text),
         )
 
 

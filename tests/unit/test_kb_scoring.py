@@ -40,7 +40,7 @@ def test_logistic_fit_separates_and_threshold_respects_budget():
 
 def test_calibration_round_trips_and_ignores_other_embedders(tmp_path):
     path = tmp_path / "cal.json"
-    ConfidenceModel([1, 2, 3, 4, 5, 6], -3.0, 0.4, {"embedder": "e1"}).save(path)
+    ConfidenceModel([1, 2, 3, 4, 5, 6, 7], -3.0, 0.4, {"embedder": "e1"}).save(path)
     assert ConfidenceModel.load(path, "e1").threshold == 0.4
     assert ConfidenceModel.load(path, "other").threshold == ConfidenceModel().threshold
     assert ConfidenceModel.load(tmp_path / "missing.json").bias == ConfidenceModel().bias
