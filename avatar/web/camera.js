@@ -3,9 +3,11 @@
 // permission or a camera `start()` resolves to false and nothing else changes.
 
 export class Camera {
-  /** @param {{send: (msg: object) => boolean, fps?: number, width?: number, height?: number, quality?: number}} options */
-  constructor({ send, fps = 3, width = 640, height = 480, quality = 0.7 }) {
+  /** @param {{send: (msg: object) => boolean, sensitive?: () => boolean, fps?: number, width?: number,
+   *           height?: number, quality?: number}} options */
+  constructor({ send, sensitive = () => false, fps = 3, width = 640, height = 480, quality = 0.7 }) {
     this.send = send;
+    this.sensitive = sensitive;
     this.interval = 1000 / Math.max(2, Math.min(5, fps));
     this.width = width;
     this.height = height;
@@ -45,6 +47,6 @@ export class Camera {
     this.canvas.getContext("2d").drawImage(video, 0, 0, w, h);
     const url = this.canvas.toDataURL("image/jpeg", this.quality);
     const jpeg = url.slice(url.indexOf(",") + 1);
-    if (this.send({ type: "frame", jpeg, width: w, height: h })) this.sent += 1;
+    if (this.send({ type: "frame", jpeg, width: w, height: h, sensitive: this.sensitive() })) this.sent += 1;
   }
 }

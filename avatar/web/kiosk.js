@@ -27,6 +27,8 @@ const state = (window.lobbyState = {
   greeted: false,
   lastTurn: null,
   received: [],
+  finals: [],
+  vision: [],
 });
 
 function deviceToken() {
@@ -65,7 +67,8 @@ const mic = new Microphone({
     }
   },
 });
-const camera = new Camera({ send: (msg) => send(msg) });
+// Frames say whether a PIN, amount or ID is on screen: only then is someone close behind a privacy risk.
+const camera = new Camera({ send: (msg) => send(msg), sensitive: () => Boolean(document.querySelector('#cards [data-sensitive="true"]')) });
 const consent = setupConsent((answer) => sendEvent("consent", answer));
 const privacy = setupPrivacy();
 const devices = setupDevices(boot.cast || [], sendEvent, notice);
@@ -118,6 +121,7 @@ const HANDLERS = {
     socket.flush();
   },
   asr(msg) {
+    if (msg.final) keepLast(state.finals, msg.text || "");
     showCustomer(msg.text || "", Boolean(msg.final));
     avatar.setExpression(msg.final ? "thinking" : "listening");
   },
@@ -141,6 +145,7 @@ const HANDLERS = {
     avatar.setExpression("listening");
   },
   vision(msg) {
+    keepLast(state.vision, msg.event);
     if (msg.event === "arrived" && !state.greeted) greet();
     else if (msg.event === "gaze") avatar.lookAt(msg.yaw, msg.pitch);
     else if (msg.event === "extra_face") privacy.show();
@@ -153,11 +158,11 @@ const HANDLERS = {
     notice(msg.status === "accepted" ? t("handoff.accepted", { expert: msg.expert || t("expert.from") }) : t("handoff.finished"));
   },
   session_ended() {
+    // The server starts the next session itself when the next customer speaks, types or taps.
     clearScreen();
     notice(t("session.ended"));
     state.sessionId = null;
     sessionStorage.removeItem("lobby-session");
-    hello(); // a new visit starts on the same socket
   },
   error(msg) {
     console.warn("kiosk server error", msg.code, msg.message);
@@ -165,9 +170,13 @@ const HANDLERS = {
   pong() {},
 };
 
+function keepLast(list, item, size = 50) {
+  list.push(item);
+  if (list.length > size) list.shift();
+}
+
 function receive(msg) {
-  state.received.push(msg.type);
-  if (state.received.length > 200) state.received.shift();
+  keepLast(state.received, msg.type, 200);
   const handler = HANDLERS[msg.type];
   if (handler) handler(msg);
 }

@@ -254,10 +254,9 @@ def test_vision_greets_once_follows_gaze_warns_and_clears(launch_browser: Any, p
     fake.push({"type": "vision", "event": "left"})
     page.wait_for_function("() => document.getElementById('cards').children.length === 0")
     assert page.locator("#sub-assistant").inner_text() == "" and page.locator("#privacy").is_hidden()
-    fake.push({"type": "session_ended", "reason": "left"})
-    fake.wait_for(lambda: len(fake.of_type("hello")) == 2)
-    assert "session_id" not in fake.of_type("hello")[1]  # a new visit, a new session
-    page.wait_for_selector("#consent:not([hidden])")
+    fake.push({"type": "session_ended", "reason": "customer_left"})
+    page.wait_for_function("() => window.lobbyState.sessionId === null")
+    assert page.evaluate("() => sessionStorage.getItem('lobby-session')") is None  # nothing to resume
     assert errors == []
 
 
