@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ from assistant.events import EventBus
 from assistant.logging import get_logger
 from assistant.store.handoffs import HandoffStore, PresenceStore
 from assistant.store.sessions import as_utc
-from assistant.store.tables import HandoffRow, UserRow
+from assistant.store.tables import HandoffRow, SessionRow, UserRow
 
 log = get_logger("lobby.dispatch")
 
@@ -39,6 +40,8 @@ TELLER = "teller"
 CHANNEL = "handoffs"
 REASON_PRIORITY = {"risk": 10, "risk_hold": 10, "complaint": 5}
 RISK_SKILLS = {"risk", "risk_review"}
+AUTHORIZATION_SKILL = "remote_verification"  # a journey's authorise step waits for a teller or remote expert
+OpenHandoff = Callable[[SessionRow], Any]
 ELDERLY_BONUS = 3
 
 HANDOFF_WAIT = Histogram(
@@ -80,6 +83,7 @@ class DispatchOptions:
     aging_s: float = 60.0  # one priority point per this many seconds of waiting
     poll_s: float = 1.0
     fairness_window_h: float = 24.0
+    awaiting_window_s: float = 3600.0  # sessions waiting for an authorisation this recently get a handoff
 
 
 def waited_s(row: HandoffRow, now: dt.datetime) -> float:
@@ -142,11 +146,14 @@ class Dispatcher:
         presence: PresenceStore,
         events: EventBus,
         options: DispatchOptions | None = None,
+        open_handoff: OpenHandoff | None = None,
     ) -> None:
+        """`open_handoff` asks a colleague for a session whose journey waits for an authorisation."""
         self.handoffs = handoffs
         self.presence = presence
         self.events = events
         self.options = options or DispatchOptions()
+        self.open_handoff = open_handoff
         self._task: asyncio.Task[None] | None = None
 
     # -- ordering and fairness ----------------------------------------------------------------------
@@ -259,6 +266,10 @@ class Dispatcher:
         """One pass over the queue (sync; the loop runs it off the event loop): offers and timeouts,
         and the queue gauges."""
         now = now or dt.datetime.now(dt.UTC)
+        if self.open_handoff is not None:
+            since = now - dt.timedelta(seconds=self.options.awaiting_window_s)
+            for session in self.handoffs.awaiting_staff(since):
+                self.open_handoff(session)
         queued = self.handoffs.queue()
         changed = [c for c in (self._offer(r, now) for r in queued) if c is not None]
         counts: dict[str, int] = {}
@@ -304,6 +315,24 @@ def start_dispatch(
     handoffs: HandoffStore, db: Any, events: EventBus, options: DispatchOptions | None = None
 ) -> Dispatcher:
     """A dispatcher over this process's stores with its loop running (the app's lifespan stops it)."""
-    dispatcher = Dispatcher(handoffs, PresenceStore(db), events, options)
+    from assistant.conversation.handoffs import HandoffDesk  # it imports this module for priorities
+    from assistant.store.sessions import SessionStore
+
+    desk = HandoffDesk(handoffs, SessionStore(db))
+
+    def open_handoff(session: SessionRow) -> None:
+        state = session.state or {}
+        desk.request(
+            session.id,
+            "authorization",
+            AUTHORIZATION_SKILL,
+            None,
+            {},
+            state.get("customer"),
+            None,
+            state.get("journey_info"),
+        )
+
+    dispatcher = Dispatcher(handoffs, PresenceStore(db), events, options, open_handoff)
     dispatcher.start()
     return dispatcher

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 
 from assistant.store.db import Database
-from assistant.store.tables import HandoffRow, UserRow, utcnow
+from assistant.store.tables import HandoffRow, SessionRow, UserRow, utcnow
 
 PRESENCE = ("online", "busy", "offline")
 
@@ -136,6 +136,19 @@ class HandoffStore:
                 .values(status="accepted", assigned_to=staff, accepted_at=utcnow())
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def awaiting_staff(self, since: datetime) -> list[SessionRow]:
+        """Active sessions touched since `since` whose journey waits for a staff authorisation and that have
+        no open handoff: nobody has been asked to decide yet."""
+        open_handoff = (
+            select(HandoffRow.id)
+            .where(HandoffRow.session_id == SessionRow.id, HandoffRow.status.in_(("queued", "accepted")))
+            .exists()
+        )
+        query = select(SessionRow).where(SessionRow.status == "active", SessionRow.updated_at >= since, ~open_handoff)
+        with self._db.session() as s:
+            rows = s.scalars(query).all()
+        return [r for r in rows if ((r.state or {}).get("journey_info") or {}).get("status") == "waiting_authorization"]
 
     def release(self, handoff_id: str, staff: str) -> bool:
         """Give an accepted handoff back to the queue (the colleague cannot finish it)."""

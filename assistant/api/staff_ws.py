@@ -1,0 +1,164 @@
+"""`/api/v1/staff/ws`: the consoles' live line (cookie sign-in, same-origin).
+
+Server -> console: every message of the `handoffs` channel (created / accepted / finished), and for the
+sessions the console watches, what the kiosk sends up (`kiosk:{id}:up`: customer messages, WebRTC
+signalling) tagged with the session id. Console -> server (JSON text frames):
+`watch {session_id}` / `unwatch {session_id}`, `chat {handoff_id, text, speak?}` (same as
+POST .../messages), `rtc {session_id, ...}` (relayed to the kiosk), `ping` -> `pong`.
+Malformed frames are answered with `error` and ignored; the socket stays open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+
+from assistant.api.handoffs import MessageIn
+from assistant.auth import Principal, authenticate
+from assistant.conversation.dispatch import CHANNEL, Dispatcher
+from assistant.events import EventBus
+from assistant.events.bus import Subscription
+from assistant.logging import get_logger
+from assistant.store.handoffs import HandoffNotFound
+from assistant.store.sessions import NewTurn
+
+log = get_logger("lobby.staff_ws")
+router = APIRouter(tags=["staff"])
+
+STAFF = ("expert", "teller", "supervisor")
+MAX_WATCHED = 16
+OUTBOX = 256
+
+
+class StaffLine:
+    """One console connection: its subscriptions feed one bounded outbox, sent in order."""
+
+    def __init__(self, websocket: WebSocket, who: Principal) -> None:
+        self.ws = websocket
+        self.who = who
+        self.events: EventBus = websocket.app.state.events
+        self.dispatch: Dispatcher = websocket.app.state.dispatch
+        self.outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(OUTBOX)
+        self.pumps: dict[str, tuple[Subscription, asyncio.Task[None]]] = {}
+
+    async def subscribe(self, channel: str, tag: dict[str, Any] | None = None) -> None:
+        if channel in self.pumps:
+            return
+        sub = await self.events.subscribe(channel)
+        self.pumps[channel] = (sub, asyncio.create_task(self._pump(sub, tag or {})))
+
+    async def unsubscribe(self, channel: str) -> None:
+        found = self.pumps.pop(channel, None)
+        if found is not None:
+            await self.events.unsubscribe(found[0])
+            found[1].cancel()
+
+    async def _pump(self, sub: Subscription, tag: dict[str, Any]) -> None:
+        async for message in sub:
+            if self.outbox.full():  # a console that stopped reading loses the oldest, never memory
+                self.outbox.get_nowait()
+            self.outbox.put_nowait({**message, **tag})
+
+    async def send_loop(self) -> None:
+        while True:
+            await self.ws.send_json(await self.outbox.get())
+
+    async def may_watch(self, session_id: str) -> bool:
+        if self.who.role in ("supervisor", "admin"):
+            return True
+        mine = await asyncio.to_thread(self.dispatch.handoffs.assigned_to, self.who.subject)
+        return any(h.session_id == session_id for h in mine)
+
+    async def handle(self, frame: dict[str, Any]) -> None:
+        kind = frame.get("type")
+        session_id = str(frame.get("session_id") or "")
+        if kind == "ping":
+            await self.ws.send_json({"type": "pong"})
+        elif kind == "watch":
+            if len(self.pumps) > MAX_WATCHED or not await self.may_watch(session_id):
+                await self.error("forbidden", "you may not watch this session")
+                return
+            await self.subscribe(f"kiosk:{session_id}:up", {"session_id": session_id})
+            await self.ws.send_json({"type": "watching", "session_id": session_id})
+        elif kind == "unwatch":
+            await self.unsubscribe(f"kiosk:{session_id}:up")
+        elif kind == "chat":
+            await self.chat(frame)
+        elif kind == "rtc":
+            if not await self.may_watch(session_id):
+                await self.error("forbidden", "you may not signal this session")
+                return
+            relay = {k: v for k, v in frame.items() if k != "session_id"}
+            await self.events.publish(f"session:{session_id}", {**relay, "type": "rtc", "from": self.who.subject})
+        else:
+            await self.error("unknown_type", f"unknown message type {kind!r}")
+
+    async def chat(self, frame: dict[str, Any]) -> None:
+        try:
+            body = MessageIn.model_validate({"text": frame.get("text"), "speak": frame.get("speak", True)})
+            row = await asyncio.to_thread(self.dispatch.handoffs.get, str(frame.get("handoff_id") or ""))
+        except (ValidationError, HandoffNotFound) as exc:
+            await self.error("bad_message", str(exc).splitlines()[0])
+            return
+        if row.status != "accepted" or (row.assigned_to != self.who.subject and self.who.role != "admin"):
+            await self.error("forbidden", "this handoff is not yours")
+            return
+        turn = NewTurn(speaker="expert", text=body.text, source="typed", intent="expert_message")
+        await asyncio.to_thread(self.ws.app.state.sessions.append_turn, row.session_id, turn)
+        name = self.who.display_name or self.who.subject
+        await self.events.publish(
+            f"session:{row.session_id}",
+            {"type": "expert_message", "text": body.text, "from": name, "speak": body.speak},
+        )
+        await self.ws.send_json({"type": "chat_sent", "handoff_id": row.id})
+
+    async def error(self, code: str, message: str) -> None:
+        await self.ws.send_json({"type": "error", "code": code, "message": message})
+
+    async def close(self) -> None:
+        for channel in list(self.pumps):
+            await self.unsubscribe(channel)
+
+
+@router.websocket("/api/v1/staff/ws")
+async def staff_ws(websocket: WebSocket) -> None:
+    try:
+        who = await authenticate(websocket)
+    except HTTPException as exc:
+        await websocket.close(code=4401 if exc.status_code == 401 else 4403, reason=str(exc.detail)[:120])
+        return
+    if not who.has_role(*STAFF):
+        await websocket.close(code=4403, reason=f"role {who.role!r} may not use this")
+        return
+    await websocket.accept()
+    line = StaffLine(websocket, who)
+    await line.subscribe(CHANNEL)
+    sender = asyncio.create_task(line.send_loop())
+    await websocket.send_json({"type": "hello", "username": who.subject, "role": who.role})
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            try:
+                if message.get("text") is None:
+                    raise ValueError("text frames with JSON only")
+                frame = json.loads(message["text"])
+                if not isinstance(frame, dict):
+                    raise ValueError("a JSON object is expected")
+            except ValueError as exc:
+                await line.error("bad_json", str(exc)[:200])
+                continue
+            await line.handle(frame)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sender
+        await line.close()
