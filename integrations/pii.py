@@ -7,7 +7,8 @@ and last 4 digits, every other long digit run (account numbers) only its last 4;
 first letter of the mailbox and the domain; passport numbers keep their first letter and last 2.
 
 Detection errs on the side of masking: any run of 10 or more digits (contiguous, or written in groups
-separated by single spaces or hyphens) is masked even when it is none of the recognised kinds, because a number
+separated by single spaces, hyphens or their full-width forms) is masked even when it is none of the
+recognised kinds, because a number
 that is wrongly masked costs little and one that leaks costs much.
 """
 
@@ -27,7 +28,11 @@ _ID_CHECK = "10X98765432"
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _ID_18 = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
 # A contiguous run of 10+ digits, or digits written in groups ("6217 9910 0100 1001 018", "139-1126-0451").
-_DIGIT_RUN = re.compile(r"(?<!\d)(?:\d{10,}|\d{3,6}(?:[ \-]\d{3,4}){1,5}(?:[ \-]\d{1,2})?)(?!\d)")
+# Separators people type between digit groups: space, hyphen, and their full-width / CJK forms
+# (ideographic space U+3000, full-width hyphen U+FF0D, en and em dashes).
+_SEP = "[ \\-\u3000\uff0d\u2013\u2014]"
+_DIGIT_RUN = re.compile(rf"(?<!\d)(?:\d{{10,}}|\d{{3,6}}(?:{_SEP}\d{{3,4}}){{1,7}}(?:{_SEP}\d{{1,2}})?)(?!\d)")
+_SEPS = re.compile(_SEP)
 MIN_DIGITS = 10
 _PASSPORT = re.compile(r"[A-Za-z]{1,2}\d{7,}")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -106,7 +111,7 @@ def mask_value(value: str, kind: Kind) -> str:
         if not sep:
             return MASK * len(value)
         return local[:1] + MASK * max(len(local) - 1, 3) + "@" + domain
-    compact = re.sub(r"[ \-]", "", value)
+    compact = _SEPS.sub("", value)
     keep_head, keep_tail = {
         "id_number": (3, 4),
         "phone": (3, 4),
@@ -129,7 +134,7 @@ def find_pii(text: str) -> list[tuple[Kind, str]]:
             found.append(("id_number", m.group()))
     rest = _ID_18.sub(lambda m: " " if is_valid_id_number(m.group()) else m.group(), rest)
     for m in _DIGIT_RUN.finditer(rest):
-        digits = re.sub(r"[ \-]", "", m.group())
+        digits = _SEPS.sub("", m.group())
         if len(digits) >= MIN_DIGITS:
             found.append((classify_digits(digits), m.group()))
     rest = _DIGIT_RUN.sub(_mask_run, rest)
@@ -138,7 +143,7 @@ def find_pii(text: str) -> list[tuple[Kind, str]]:
 
 
 def _mask_run(match: re.Match[str]) -> str:
-    digits = re.sub(r"[ \-]", "", match.group())
+    digits = _SEPS.sub("", match.group())
     if len(digits) < MIN_DIGITS:  # "100 2000 元" is an amount, not an identifier
         return match.group()
     return mask_value(digits, classify_digits(digits))
