@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from assistant import __version__
 from assistant.api import auth, health, kiosk_page, knowledge, sessions
+from assistant.api import supervisor as supervisor_api
 from assistant.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from assistant.api.readiness import Readiness
 from assistant.config import Settings, get_settings
@@ -51,5 +52,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(knowledge.router)
     app.include_router(sessions.router)
+    app.include_router(supervisor_api.router)
     kiosk_page.install(app)
     return app

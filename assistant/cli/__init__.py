@@ -8,6 +8,7 @@ from assistant.cli import asr as asr_cmd
 from assistant.cli import bench, config_cmd, db, eval, kb, models, pending, serve
 from assistant.cli import chat as chat_cmd
 from assistant.cli import sandbox as sandbox_cmd
+from assistant.cli import transcripts as transcripts_cmd
 from assistant.cli import tts as tts_cmd
 from assistant.cli import vision as vision_cmd
 
@@ -30,6 +31,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(bench.app, name="bench")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(eval.app, name="eval")
+app.add_typer(transcripts_cmd.app, name="transcripts")
 pending.register(app)
 
 
