@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from assistant.api.app import create_app
+from assistant.auth.options import AuthOptions
 from assistant.config import Settings
 from knowledge.config import KnowledgeOptions
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PREPARED_MODELS = REPO_ROOT / "var" / "models"
+# Cheap password hashing: the argon2 cost is a production setting, and demo seeding hashes at every start.
+TEST_AUTH = AuthOptions(argon2_time_cost=1, argon2_memory_kib=8192, argon2_parallelism=1)
+
+
+def auth_headers(client: TestClient, role: str = "kiosk") -> dict[str, str]:
+    """An Authorization header for the demo kiosk (`kiosk`) or the demo staff member holding `role`
+    (a token minted directly; tests of sign-in itself go through the API)."""
+    state = client.app.state  # type: ignore[attr-defined]
+    if role == "kiosk":
+        return {"Authorization": f"Bearer {state.demo_kiosk_token}"}
+    account = state.users.list(role)[0]
+    return {"Authorization": f"Bearer {state.auth.issue_access_token(account).token}"}
 
 
 @pytest.fixture
@@ -23,7 +36,10 @@ def settings(tmp_path: Path) -> Settings:
     models_dir = Path(os.environ.get("LOBBY_MODELS_DIR", PREPARED_MODELS))
     # No knowledge build at start-up (tests that need the knowledge base use `app_client`).
     knowledge = KnowledgeOptions(auto_ingest=False)
-    return Settings(env="test", var_dir=tmp_path / "var", models_dir=models_dir, knowledge=knowledge, _env_file=None)  # type: ignore[call-arg]
+    var_dir = tmp_path / "var"
+    return Settings(
+        env="test", var_dir=var_dir, models_dir=models_dir, knowledge=knowledge, auth=TEST_AUTH, _env_file=None
+    )  # type: ignore[call-arg]
 
 
 @pytest.fixture
@@ -31,6 +47,18 @@ def client(settings: Settings) -> Iterator[TestClient]:
     """The app over ASGI with its lifespan (migrations, readiness checks) running."""
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def kiosk_headers(client: TestClient) -> dict[str, str]:
+    """The demo kiosk's device token, for `client`."""
+    return auth_headers(client, "kiosk")
+
+
+@pytest.fixture
+def staff_token(client: TestClient) -> Callable[[str], str]:
+    """`staff_token("teller")` -> a bearer access token of the demo user with that role, for `client`."""
+    return lambda role: auth_headers(client, role)["Authorization"].removeprefix("Bearer ")
 
 
 @pytest.fixture(scope="session")
@@ -74,6 +102,6 @@ def app_client(tmp_path_factory: pytest.TempPathFactory, built_knowledge: Path) 
     var_dir = tmp_path_factory.mktemp("app-var")
     shutil.copytree(built_knowledge, var_dir / "kb")
     models_dir = Path(os.environ.get("LOBBY_MODELS_DIR", PREPARED_MODELS))
-    app_settings = Settings(env="test", var_dir=var_dir, models_dir=models_dir, _env_file=None)  # type: ignore[call-arg]
+    app_settings = Settings(env="test", var_dir=var_dir, models_dir=models_dir, auth=TEST_AUTH, _env_file=None)  # type: ignore[call-arg]
     with TestClient(create_app(app_settings)) as test_client:
         yield test_client

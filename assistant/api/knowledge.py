@@ -1,7 +1,7 @@
 """Knowledge over HTTP: `GET /api/v1/knowledge/search` and `POST /api/v1/knowledge/ask`.
 
-The audience comes from one dependency, `caller_audience`: until staff sign-in exists every caller
-is a customer (never shown staff documents); the auth work replaces that one function.
+The audience comes from the caller's role: a kiosk reads customer documents only; tellers, experts and
+supervisors also read staff documents (`caller_audience`).
 Also owns the start-up of the default knowledge base (`KnowledgeService`).
 """
 
@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from assistant.auth import Principal, require
 from assistant.config import Settings
 from assistant.logging import get_logger
 from knowledge.base import KnowledgeBase, KnowledgeBaseMissing
@@ -95,9 +96,11 @@ class KnowledgeService:
         return data
 
 
-def caller_audience() -> Audience:
-    """Who is asking. Replaced by the role of the signed-in user when staff sign-in lands."""
-    return "customer"
+def caller_audience(
+    principal: Annotated[Principal, Depends(require("kiosk", "teller", "expert", "supervisor"))],
+) -> Audience:
+    """Who is asking: customers at a kiosk never see staff-only documents."""
+    return principal.audience
 
 
 def _service(request: Request) -> KnowledgeService:

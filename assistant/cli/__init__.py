@@ -5,11 +5,14 @@ from __future__ import annotations
 import typer
 
 from assistant.cli import asr as asr_cmd
+from assistant.cli import audit as audit_cmd
 from assistant.cli import bench, config_cmd, db, eval, kb, models, pending, serve
 from assistant.cli import chat as chat_cmd
+from assistant.cli import devices as devices_cmd
 from assistant.cli import sandbox as sandbox_cmd
 from assistant.cli import transcripts as transcripts_cmd
 from assistant.cli import tts as tts_cmd
+from assistant.cli import users as users_cmd
 from assistant.cli import vision as vision_cmd
 
 app = typer.Typer(
@@ -32,6 +35,9 @@ app.add_typer(bench.app, name="bench")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(eval.app, name="eval")
 app.add_typer(transcripts_cmd.app, name="transcripts")
+app.add_typer(users_cmd.app, name="users")
+app.add_typer(devices_cmd.app, name="devices")
+app.add_typer(audit_cmd.app, name="audit")
 pending.register(app)
 
 

@@ -8,8 +8,6 @@ from collections.abc import Callable
 import typer
 
 PENDING: dict[str, str] = {
-    "users": "staff accounts (staff issue #8)",
-    "audit": "audit log verification (staff issue #8)",
     "compliance": "compliance reports (risk issue #9)",
 }
 

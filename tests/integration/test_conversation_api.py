@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import auth_headers
+
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _signed_in_as_the_demo_kiosk(app_client):
+    """Every request of this module comes from the demo kiosk (its device token on the shared client)."""
+    app_client.headers.update(auth_headers(app_client, "kiosk"))
 
 
 def start(client, **body) -> str:

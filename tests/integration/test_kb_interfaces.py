@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from assistant.api.app import create_app
 from assistant.cli import app as cli
 from assistant.config import Settings
+from tests.conftest import TEST_AUTH, auth_headers
 
 pytestmark = pytest.mark.integration
 
@@ -101,7 +102,7 @@ def test_cli_errors_are_one_clear_line(cli_env, tmp_path):
 
 
 def test_http_search_and_ask_serve_customers_from_the_start_up_build(tmp_path, corpus):
-    settings = Settings(env="test", var_dir=tmp_path / "var", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(env="test", var_dir=tmp_path / "var", auth=TEST_AUTH, _env_file=None)  # type: ignore[call-arg]
     settings.knowledge.content_dir = corpus
     with TestClient(create_app(settings)) as client:
         deadline = time.monotonic() + 120
@@ -111,25 +112,28 @@ def test_http_search_and_ask_serve_customers_from_the_start_up_build(tmp_path, c
         ready = client.get("/readyz").json()
         assert ready["subsystems"]["knowledge"]["ok"] is True
 
-        body = client.get("/api/v1/knowledge/search", params={"q": "卡丢了", "k": 2}).json()
+        kiosk, teller = auth_headers(client, "kiosk"), auth_headers(client, "teller")
+        body = client.get("/api/v1/knowledge/search", params={"q": "卡丢了", "k": 2}, headers=kiosk).json()
         assert body["audience"] == "customer" and body["results"][0]["doc_id"] == "faq-lost"
-        body = client.get("/api/v1/knowledge/search", params={"q": "大额取现授权阈值"}).json()
+        body = client.get("/api/v1/knowledge/search", params={"q": "大额取现授权阈值"}, headers=kiosk).json()
         assert "staff-auth" not in [r["doc_id"] for r in body["results"]]
+        body = client.get("/api/v1/knowledge/search", params={"q": "大额取现授权阈值"}, headers=teller).json()
+        assert body["audience"] == "staff" and "staff-auth" in [r["doc_id"] for r in body["results"]]
 
-        answer = client.post("/api/v1/knowledge/ask", json={"question": "银行卡丢了怎么办"}).json()
+        answer = client.post("/api/v1/knowledge/ask", json={"question": "银行卡丢了怎么办"}, headers=kiosk).json()
         assert set(answer) >= {"answer", "citations", "confidence", "abstained"}
-        assert client.get("/api/v1/knowledge/search", params={"q": ""}).status_code == 422
-        assert client.post("/api/v1/knowledge/ask", json={"question": "x" * 501}).status_code == 422
+        assert client.get("/api/v1/knowledge/search", params={"q": ""}, headers=kiosk).status_code == 422
+        assert client.post("/api/v1/knowledge/ask", json={"question": "x" * 501}, headers=kiosk).status_code == 422
     with TestClient(create_app(settings)) as client:  # second start: the existing base is loaded, not rebuilt
         assert client.app.state.knowledge.state == "ready"
-        body = client.get("/api/v1/knowledge/search", params={"q": "几点开门"}).json()
+        body = client.get("/api/v1/knowledge/search", params={"q": "几点开门"}, headers=auth_headers(client)).json()
         assert body["results"][0]["doc_id"] == "faq-hours"
 
 
 def test_http_says_503_until_a_base_exists(tmp_path):
-    settings = Settings(env="test", var_dir=tmp_path / "var", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(env="test", var_dir=tmp_path / "var", auth=TEST_AUTH, _env_file=None)  # type: ignore[call-arg]
     settings.knowledge.auto_ingest = False
     with TestClient(create_app(settings)) as client:
-        response = client.get("/api/v1/knowledge/search", params={"q": "营业时间"})
+        response = client.get("/api/v1/knowledge/search", params={"q": "营业时间"}, headers=auth_headers(client))
         assert response.status_code == 503 and "lobby kb ingest" in response.json()["detail"]
         assert client.get("/readyz").json()["subsystems"]["knowledge"]["ok"] is False

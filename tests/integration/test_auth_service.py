@@ -1,0 +1,143 @@
+"""Sign-in decisions on a real SQLite store: no hint which part was wrong, lock-out per username and per
+address, locks shared through the database, tokens that stop working when the account changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.auth.access import open_access
+from assistant.auth.devices import DeviceStore
+from assistant.auth.options import AuthOptions
+from assistant.auth.service import INVALID_CREDENTIALS, Authenticator, SignInRefused
+from assistant.auth.tokens import InvalidToken
+from assistant.auth.users import UserStore
+from assistant.config import Settings
+from assistant.store import Database
+from tests.conftest import TEST_AUTH
+
+pytestmark = pytest.mark.integration
+OPTIONS = TEST_AUTH.model_copy(
+    update={"max_failed_sign_ins": 3, "max_failed_sign_ins_per_ip": 5, "principal_cache_s": 0}
+)
+PASSWORD = "Right-pass-2026"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Database:
+    database = Database(f"sqlite:///{tmp_path / 'auth.db'}")
+    database.upgrade()
+    return database
+
+
+def make_auth(db: Database, options: AuthOptions = OPTIONS) -> Authenticator:
+    return Authenticator(options, "test-secret", UserStore(db), DeviceStore(db))
+
+
+@pytest.fixture
+def auth(db: Database) -> Authenticator:
+    authenticator = make_auth(db)
+    authenticator.users.add("teller9", "teller", authenticator.passwords.hash(PASSWORD), "柜员九", "BJ001", ["general"])
+    return authenticator
+
+
+def refused(auth: Authenticator, username: str, password: str, ip: str = "10.0.0.1") -> SignInRefused:
+    with pytest.raises(SignInRefused) as caught:
+        auth.sign_in(username, password, ip)
+    return caught.value
+
+
+def test_right_password_signs_in(auth: Authenticator):
+    account = auth.sign_in("teller9", PASSWORD, "10.0.0.1")
+    assert (account.username, account.role, account.skills) == ("teller9", "teller", ("general",))
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer(auth: Authenticator):
+    wrong_password = refused(auth, "teller9", "Wrong-pass-2026")
+    unknown_user = refused(auth, "nobody", PASSWORD)
+    assert str(wrong_password) == str(unknown_user) == INVALID_CREDENTIALS
+    assert wrong_password.retry_after_s == unknown_user.retry_after_s == 0
+
+
+def test_username_locks_after_n_failures_even_for_the_right_password(auth: Authenticator):
+    for _ in range(3):
+        assert refused(auth, "teller9", "Wrong-pass-2026").retry_after_s == 0
+    locked = refused(auth, "teller9", PASSWORD)
+    assert locked.retry_after_s > 0 and "too many" in str(locked)
+    # an unknown name locks the same way, so locks do not reveal which names exist
+    for _ in range(3):
+        refused(auth, "ghost", "Wrong-pass-2026", ip="10.0.0.2")
+    assert refused(auth, "ghost", "x", ip="10.0.0.3").retry_after_s > 0
+
+
+def test_a_lock_is_shared_through_the_database(db: Database, auth: Authenticator):
+    for _ in range(3):
+        refused(auth, "teller9", "Wrong-pass-2026")
+    other_replica = make_auth(db)
+    assert refused(other_replica, "teller9", PASSWORD, ip="10.9.9.9").retry_after_s > 0
+    auth.users.unlock("teller9")
+    assert make_auth(db).sign_in("teller9", PASSWORD, "10.9.9.9").username == "teller9"
+
+
+def test_address_locks_after_failures_across_usernames(auth: Authenticator):
+    for i in range(5):
+        refused(auth, f"guess{i}", "Wrong-pass-2026", ip="10.6.6.6")
+    assert refused(auth, "teller9", PASSWORD, ip="10.6.6.6").retry_after_s > 0
+    assert auth.sign_in("teller9", PASSWORD, "10.7.7.7").username == "teller9"
+
+
+def test_success_resets_the_count(auth: Authenticator):
+    for _ in range(2):
+        refused(auth, "teller9", "Wrong-pass-2026")
+    auth.sign_in("teller9", PASSWORD, "10.0.0.1")
+    for _ in range(2):
+        refused(auth, "teller9", "Wrong-pass-2026")
+    assert auth.sign_in("teller9", PASSWORD, "10.0.0.1").username == "teller9"
+
+
+def test_disabled_account_gets_the_same_answer_and_its_tokens_stop(auth: Authenticator):
+    token = auth.issue_access_token(auth.sign_in("teller9", PASSWORD, "10.0.0.1")).token
+    assert auth.resolve_bearer(token).subject == "teller9"
+    auth.users.set_active("teller9", False)
+    assert str(refused(auth, "teller9", PASSWORD)) == INVALID_CREDENTIALS
+    with pytest.raises(InvalidToken):
+        auth.resolve_bearer(token)
+
+
+def test_stronger_parameters_rehash_on_sign_in(db: Database, auth: Authenticator):
+    stronger = make_auth(db, OPTIONS.model_copy(update={"argon2_time_cost": 2}))
+    stronger.sign_in("teller9", PASSWORD, "10.0.0.1")
+    found = auth.users.password_hash("teller9")
+    assert found is not None and "t=2" in found[1]
+
+
+def test_device_tokens_resolve_until_revoked(auth: Authenticator):
+    token = auth.devices.add("KIOSK-X", "BJ002")
+    principal = auth.resolve_bearer(token)
+    assert (principal.role, principal.kind, principal.device_id, principal.branch_id) == (
+        "kiosk",
+        "device",
+        "KIOSK-X",
+        "BJ002",
+    )
+    auth.devices.revoke("KIOSK-X")
+    with pytest.raises(InvalidToken):
+        auth.resolve_bearer(token)
+    with pytest.raises(InvalidToken):
+        auth.resolve_bearer("ldt_made-up")
+
+
+def test_demo_accounts_are_seeded_outside_production_only(tmp_path: Path, db: Database):
+    test_settings = Settings(env="test", var_dir=tmp_path, auth=TEST_AUTH, _env_file=None)  # type: ignore[call-arg]
+    access = open_access(test_settings, db)
+    assert [a.username for a in access.users.list()] == ["admin1", "expert1", "supervisor1", "teller1"]
+    assert access.demo_kiosk_token and access.auth.resolve_bearer(access.demo_kiosk_token).device_id == "KIOSK-BJ001-01"
+    assert open_access(test_settings, db).demo_kiosk_token == access.demo_kiosk_token  # idempotent
+    assert len(access.devices.list()) == 1
+
+    prod_db = Database(f"sqlite:///{tmp_path / 'prod.db'}")
+    prod_db.upgrade()
+    prod = Settings(env="production", secret_key="a-real-secret-0123456789", var_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    access = open_access(prod, prod_db)
+    assert access.demo_kiosk_token is None and access.users.count() == 0 and access.devices.list() == []
