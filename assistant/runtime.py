@@ -22,6 +22,7 @@ from assistant.auth.access import open_access
 from assistant.auth.devices import DeviceStore
 from assistant.auth.service import Authenticator
 from assistant.auth.users import UserStore
+from assistant.compliance import ComplianceReviewer
 from assistant.config import Settings, check_runtime
 from assistant.conversation.runtime import build_conversation
 from assistant.conversation.service import ConversationService
@@ -72,9 +73,12 @@ async def open_runtime(settings: Settings, readiness: Readiness | None = None) -
     readiness.register("knowledge", knowledge.readiness)
     sessions, handoffs = SessionStore(db), HandoffStore(db)
     sweeper = asyncio.create_task(_end_idle_sessions(sessions, settings.session_idle_s), name="idle-sessions")
+    reviewer = ComplianceReviewer(db)  # the after-visit compliance pass: at each end, and a sweep for idle ends
+    reviewing = asyncio.create_task(reviewer.run_forever(), name="compliance-review")
     try:
         access, audit = await asyncio.to_thread(open_access, settings, db), AuditLog(db)
         conversation = await asyncio.to_thread(build_conversation, settings, sessions, handoffs, knowledge, bank)
+        conversation.after_end = reviewer.after_end
         yield Runtime(
             settings,
             db,
@@ -92,6 +96,7 @@ async def open_runtime(settings: Settings, readiness: Readiness | None = None) -
         )
     finally:
         sweeper.cancel()
+        reviewing.cancel()
         await knowledge.stop()
         await bank.aclose()
         await events.close()

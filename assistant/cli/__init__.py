@@ -8,6 +8,7 @@ from assistant.cli import asr as asr_cmd
 from assistant.cli import audit as audit_cmd
 from assistant.cli import bench, config_cmd, db, eval, kb, models, pending, serve
 from assistant.cli import chat as chat_cmd
+from assistant.cli import compliance as compliance_cmd
 from assistant.cli import devices as devices_cmd
 from assistant.cli import sandbox as sandbox_cmd
 from assistant.cli import transcripts as transcripts_cmd
@@ -34,6 +35,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(bench.app, name="bench")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(eval.app, name="eval")
+app.add_typer(compliance_cmd.app, name="compliance")
 app.add_typer(transcripts_cmd.app, name="transcripts")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(devices_cmd.app, name="devices")

@@ -7,9 +7,7 @@ from collections.abc import Callable
 
 import typer
 
-PENDING: dict[str, str] = {
-    "compliance": "compliance reports (risk issue #9)",
-}
+PENDING: dict[str, str] = {}
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,9 @@ MAX_TEXT_CHARS = 2000
 
 Channel = Literal["kiosk", "teller"]
 Source = Literal["typed", "speech", "touch", "device"]
-EventType = Literal["id_card_read", "qr_scanned", "booking_code", "touch", "phone_entered", "vision", "device"]
+EventType = Literal[
+    "id_card_read", "qr_scanned", "booking_code", "touch", "phone_entered", "vision", "device", "consent"
+]
 
 
 class SessionCreate(BaseModel):

@@ -49,6 +49,8 @@ from assistant.conversation.schemas import (
 )
 from assistant.journeys import AdvanceResult
 from assistant.nlu.intents import IntentResult
+from assistant.risk import RiskEngine, money_journeys
+from assistant.risk.desk import RiskDesk
 from assistant.store.sessions import NewTurn, SessionStore, as_utc
 from assistant.store.tables import SessionRow
 from integrations.pii import mask_data, mask_text
@@ -105,6 +107,7 @@ class ConversationService:
         knowledge: Knowledge | None,
         journeys: JourneyDriver | None = None,
         idle_timeout_s: float = 600.0,
+        risk: RiskEngine | None = None,
     ) -> None:
         self._sessions = sessions
         self._handoffs = handoffs
@@ -114,6 +117,9 @@ class ConversationService:
         self._journeys = journeys
         self._idle = dt.timedelta(seconds=idle_timeout_s)
         self._locks = SessionLocks()
+        money = money_journeys(journeys.engine.flows) if journeys is not None else frozenset()
+        self._risk = RiskDesk(risk or RiskEngine(money=money), handoffs, journeys)
+        self.after_end: Callable[[str], Any] | None = None  # the compliance pass (set by the runtime)
 
     # -- sessions ---------------------------------------------------------------------------------
 
@@ -169,6 +175,8 @@ class ConversationService:
     async def end(self, session_id: str) -> SessionView:
         async with self._locks.hold(session_id):
             await asyncio.to_thread(self._sessions.end, session_id)
+        if self.after_end is not None:  # off the event loop; it logs its own failures, never fails the end
+            await asyncio.to_thread(self.after_end, session_id)
         return await self.view(session_id)
 
     # -- turns and events -------------------------------------------------------------------------
@@ -191,7 +199,10 @@ class ConversationService:
                 turn.lap("nlu", mark)
                 if understood.language in ("zh", "en"):
                     turn.language = turn.state["language"] = understood.language
-                out = await self._route(turn, checked.text, understood, slots)
+                route = lambda: self._route(turn, checked.text, understood, slots)  # noqa: E731
+                out = await self._risk.turn(
+                    turn, checked.text, understood.intent, route, self._journey_step, self._journey_out
+                )
                 out.intent, out.slots = understood.intent, slots
             out.latency_ms = turn.latency()
             await asyncio.to_thread(self._record, turn, turn_in, checked.text, out)
@@ -202,6 +213,8 @@ class ConversationService:
         if event.type == "touch":
             text = str(event.data.get("text") or event.data.get("label") or "")
             return await self.turn(session_id, TurnIn(text=text, source="touch"))
+        if event.type in ("vision", "consent"):
+            return await self._observe(session_id, event)
         if self._journeys is None or event.type not in IDENTIFY_EVENTS:
             raise InputRejected(f"event type {event.type!r} is not handled")
         async with self._locks.hold(session_id):
@@ -212,11 +225,24 @@ class ConversationService:
             else:
                 journey = CHECK_IN_JOURNEY if event.type == "booking_code" else IDENTIFY_JOURNEY
                 result = await self._journey_step(turn, "start", journey=journey, event=payload)
-            out = await self._journey_out(turn, result)
+            out = await self._risk.identified(turn, await self._journey_out(turn, result), self._journey_step)
             out.intent = f"event:{event.type}"
             out.latency_ms = turn.latency()
             record_in = TurnIn(text=f"[{event.type}]", source="device")
             await asyncio.to_thread(self._record, turn, record_in, record_in.text, out)
+            return out
+
+    async def _observe(self, session_id: str, event: EventIn) -> TurnOut:
+        """Camera and consent events: risk evidence and the consent record; nothing recorded for events
+        that concern neither (gaze, arrival), so a busy camera does not flood the transcript."""
+        async with self._locks.hold(session_id):
+            turn = await self._begin(session_id)
+            out = await self._risk.observe(turn, {"type": event.type, "data": event.data}, self._journey_step)
+            if out is None:
+                return TurnOut(reply=Reply(text="", language=_lang(turn.language)), intent=f"event:{event.type}")
+            label = f"[{event.type}:{event.data.get('event')}]" if event.type == "vision" else f"[{event.type}]"
+            out.intent, out.slots, out.latency_ms = f"event:{event.type}", dict(event.data), turn.latency()
+            await asyncio.to_thread(self._record, turn, TurnIn(text=label, source="device"), label, out)
             return out
 
     async def _begin(self, session_id: str) -> Turn:

@@ -1,0 +1,177 @@
+"""Where risk decisions meet the conversation: assess around every turn and event, then act.
+
+- before routing: a hold or block stops the money step (the journey is cancelled, nothing executes); a
+  new warning during a money step is spoken before the confirmation is asked again;
+- after routing: the money step's details and the bank's screening answer join the evidence;
+- acting: warn -> the reply begins with a calm warning naming the pattern; hold -> a high-priority
+  handoff (reason `risk`) and the customer is told a colleague is coming; block -> the same, and no
+  money moves for the rest of the visit. Asking for a human always works.
+Every decision with its reasons goes into `TurnOut.risk`, which the transcript keeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from assistant.conversation.handoffs import HandoffDesk
+from assistant.conversation.journeys import JourneyDriver
+from assistant.conversation.schemas import JourneyInfo, Reply, TurnOut
+from assistant.journeys import AdvanceResult
+from assistant.logging import get_logger
+from assistant.risk.combiner import RiskDecision
+from assistant.risk.context import memory
+from assistant.risk.engine import RiskEngine
+from assistant.risk.rules import message
+
+log = get_logger("lobby.risk")
+
+CONFIRMING = ("confirm", "risk_ack")  # a money step waiting for the customer's go-ahead
+HUMAN_INTENTS = {"human_agent", "complaint"}
+
+
+class TurnLike(Protocol):
+    row: Any
+    state: dict[str, Any]
+    language: str
+
+
+Step = Callable[..., Awaitable[AdvanceResult]]
+OutOf = Callable[..., Awaitable[TurnOut]]
+
+
+class RiskDesk:
+    def __init__(self, engine: RiskEngine, handoffs: HandoffDesk, journeys: JourneyDriver | None) -> None:
+        self.engine = engine
+        self._handoffs = handoffs
+        self._journeys = journeys
+
+    # -- customer turns ---------------------------------------------------------------------------
+
+    async def turn(
+        self, turn: TurnLike, text: str, intent: str, route: Callable[[], Awaitable[TurnOut]], step: Step, out_of: OutOf
+    ) -> TurnOut:
+        """Route one customer turn with risk control before and after it."""
+        engine = self.engine
+        engine.hear(turn.state, text)
+        before = engine.assess(turn.state)
+        starts_money = self._journeys is not None and self._journeys.journey_for(intent) in engine.money_journeys
+        if intent not in HUMAN_INTENTS and (before.money or starts_money) and before.at_least("hold"):
+            return await self.stop(turn, before, step)
+        awaiting = self._awaiting(turn.state)
+        if before.money and awaiting in CONFIRMING and before.at_least("warn") and engine.unspoken(turn.state, before):
+            out = await out_of(turn, await step(turn, "reask"))
+            return self._warn(turn, out, before)
+        out = await route()
+        return await self.after(turn, out, step)
+
+    async def after(self, turn: TurnLike, out: TurnOut, step: Step) -> TurnOut:
+        """Assess with what the turn changed (slots, the bank's screening) and act on the decision."""
+        for flag in out.risk:
+            if flag.get("type") == "risk_screen":
+                self.engine.note_payment(turn.state, flag)
+        decision = self.engine.assess(turn.state)
+        if decision.at_least("hold") and (decision.money or not memory(turn.state).get("handoff")):
+            return await self.stop(turn, decision, step, out)
+        if decision.at_least("warn") and self.engine.unspoken(turn.state, decision):
+            return self._warn(turn, out, decision)
+        out.risk.append(decision.to_dict())
+        return out
+
+    # -- identification and camera events --------------------------------------------------------
+
+    async def identified(self, turn: TurnLike, out: TurnOut, step: Step) -> TurnOut:
+        """Screen a customer against the bank's watch lists once, when they are first identified."""
+        customer = turn.state.get("customer") or {}
+        customer_id = customer.get("customer_id")
+        known = memory(turn.state).get("identity") or {}
+        if customer_id and known.get("customer_id") != customer_id and self._journeys is not None:
+            body = {"customer_id": customer_id, "channel": "kiosk" if turn.row.channel == "kiosk" else "counter"}
+            try:
+                answer = await self._journeys.engine.bank.risk_screen(body)
+            except Exception as exc:  # the screen is advisory here; the money step screens again
+                log.warning("identity_screen_failed", error=str(exc))
+                answer = {"decision": "allow", "hits": []}
+            self.engine.note_identity(turn.state, str(customer_id), answer)
+        return await self.after(turn, out, step)
+
+    async def observe(self, turn: TurnLike, event: dict[str, Any], step: Step) -> TurnOut | None:
+        """A camera or consent event; None when it does not concern risk or compliance (gaze, arrival)."""
+        data = event.get("data") or {}
+        if event.get("type") == "consent":
+            turn.state["consent"] = {k: bool(data.get(k)) for k in ("recording", "marketing")}
+            return TurnOut(reply=Reply(text="", language="en" if turn.language == "en" else "zh"))
+        if self.engine.see(turn.state, data) is None:
+            return None
+        out = TurnOut(reply=Reply(text="", language="en" if turn.language == "en" else "zh"))
+        return await self.after(turn, out, step)
+
+    # -- acting -----------------------------------------------------------------------------------
+
+    async def stop(self, turn: TurnLike, decision: RiskDecision, step: Step, out: TurnOut | None = None) -> TurnOut:
+        """Hold or block: the money step is cancelled, a colleague is called, the customer is told why."""
+        journey = turn.state.get("journey") or {}
+        info = turn.state.get("journey_info") or {}
+        cancelled = bool(decision.money and journey and not journey.get("executed") and info.get("status") == "active")
+        if cancelled:
+            await step(turn, "advance", action="cancel")
+        risk = memory(turn.state)
+        first = not risk.get("handoff")
+        ticket = await asyncio.to_thread(
+            self._handoffs.request,
+            turn.row.id,
+            "risk",
+            "general",
+            None,
+            {},
+            turn.state.get("customer"),
+            [decision.to_dict()],
+            turn.state.get("journey_info"),
+        )
+        risk["handoff"] = True
+        risk["stopped"] = decision.action
+        language = turn.language
+        text = self.engine.say(decision, language) if first else message("hold_waiting", language)
+        bank_spoke = all(
+            c.startswith(("bank:payment:", "context:")) for c in self.engine.unspoken(turn.state, decision)
+        )
+        self.engine.mark_spoken(turn.state, decision)
+        if out is not None and not cancelled:  # no money step stopped: keep the answer, say ours first
+            sep = " " if language == "en" else ""
+            if not bank_spoke:  # the journey already said the bank's stop in its own words
+                out.reply.text = f"{text}{sep}{out.reply.text}".strip()
+            if message("human_label", language) not in out.reply.suggestions:
+                out.reply.suggestions.append(message("human_label", language))
+            out.handoff = ticket.to_dict()
+            out.risk.append(decision.to_dict())
+            return out
+        reply = Reply(
+            text=text,
+            language="en" if language == "en" else "zh",
+            suggestions=[message("human_label", language)],
+        )
+        shown = cancelled or (out is not None and out.journey is not None)
+        info = turn.state.get("journey_info")
+        result = TurnOut(reply=reply, journey=JourneyInfo(**info) if shown and info else None, handoff=ticket.to_dict())
+        result.risk = [*(out.risk if out is not None else []), decision.to_dict()]
+        return result
+
+    def _warn(self, turn: TurnLike, out: TurnOut, decision: RiskDecision) -> TurnOut:
+        new = self.engine.unspoken(turn.state, decision)
+        bank_only = all(c.startswith("bank:payment:") for c in new)
+        if not bank_only:  # the journey speaks the bank's own warning; say ours when it adds something
+            warning = self.engine.say(decision, turn.language)
+            sep = " " if turn.language == "en" else ""
+            out.reply.text = f"{warning}{sep}{out.reply.text}".strip()
+            human = message("human_label", turn.language)
+            if human not in out.reply.suggestions:
+                out.reply.suggestions.append(human)
+        self.engine.mark_spoken(turn.state, decision)
+        out.risk.append(decision.to_dict())
+        return out
+
+    @staticmethod
+    def _awaiting(state: dict[str, Any]) -> str | None:
+        kind = ((state.get("journey") or {}).get("awaiting") or {}).get("kind")
+        return str(kind) if kind else None

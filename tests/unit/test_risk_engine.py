@@ -1,0 +1,153 @@
+"""The risk engine on session states: evidence combined into a score and an action, the money step's
+local rules, the bank's answer as a floor, camera events, and what the customer is told."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from assistant.risk import RiskEngine
+from assistant.risk.combiner import BankAnswer, Evidence, combine
+from assistant.risk.rules import load_rules
+
+pytestmark = pytest.mark.unit
+
+THRESHOLDS = load_rules().thresholds
+ZHANG_ACCOUNT = "1101050001001001"
+
+
+@pytest.fixture
+def engine() -> RiskEngine:
+    return RiskEngine()
+
+
+def transfer_state(
+    amount: Any = None,
+    payee: str | None = None,
+    account: str | None = None,
+    bank: str | None = None,
+    elderly: bool = False,
+    screen: dict[str, Any] | None = None,
+    awaiting: str = "slot",
+) -> dict[str, Any]:
+    slots = {
+        k: v
+        for k, v in {"amount": amount, "payee_name": payee, "payee_account": account, "payee_bank": bank}.items()
+        if v
+    }
+    profile = {"name": "张伟", "is_elderly": elderly, "accounts": [{"number": ZHANG_ACCOUNT}], "cards": []}
+    return {
+        "customer": {"customer_id": "C1001", "elderly": elderly},
+        "journey_info": {"name": "transfer", "step": "details", "status": "active"},
+        "journey": {
+            "slots": slots,
+            "profile": profile,
+            "results": {"screen": screen} if screen else {},
+            "awaiting": {"kind": awaiting},
+            "executed": {},
+        },
+    }
+
+
+def test_noisy_or_and_context_only_with_evidence() -> None:
+    context = Evidence("context:elderly", 0.1, "elderly", primary=False)
+    assert combine([context], [], THRESHOLDS).action == "allow"
+    assert combine([context], [], THRESHOLDS).score == 0.0
+    two = combine([Evidence("script:a", 0.5, "a"), Evidence("script:b", 0.5, "b")], [], THRESHOLDS)
+    assert two.score == pytest.approx(0.75) and two.action == "hold"
+    assert two.patterns == ["a", "b"]
+
+
+def test_the_bank_answer_is_a_floor_not_added() -> None:
+    local = [Evidence("rule:x", 0.5, "x")]
+    bank = BankAnswer("payment", "warn", [{"list": "anti_fraud", "score": 0.5, "reason": "elderly"}])
+    decision = combine(local, [bank], THRESHOLDS)
+    assert decision.action == "warn" and decision.score == pytest.approx(0.5)
+    blocked = combine([], [BankAnswer("payment", "block", [{"list": "fraud_accounts", "score": 0.95}])], THRESHOLDS)
+    assert blocked.action == "block" and blocked.bank == "block"
+    assert any("fraud_accounts" in r for r in blocked.reasons)
+
+
+def test_script_then_money_step_escalates(engine: RiskEngine) -> None:
+    state: dict[str, Any] = {}
+    engine.hear(state, "他还在电话里等着我")
+    assert engine.assess(state).action == "warn"
+    state.update(transfer_state(amount="60000", payee="王磊", account="6222020200112233445", bank="工商银行"))
+    decision = engine.assess(state)
+    assert decision.action == "hold" and decision.money
+    assert "script:phone_stranger" in decision.codes and "rule:other_bank_new_payee_large" in decision.codes
+
+
+def test_elderly_large_new_payee_warns_but_own_account_and_relative_do_not(engine: RiskEngine) -> None:
+    risky = transfer_state(amount="80000", payee="赵刚", account="6222020200998877665", bank="示范银行", elderly=True)
+    assert engine.assess(risky).action == "warn"
+    own = transfer_state(amount="80000", payee="张伟", account=ZHANG_ACCOUNT, bank="示范银行", elderly=True)
+    assert engine.assess(own).action == "allow"
+    relative = transfer_state(
+        amount="80000", payee="张小伟", account="6222020200998877665", bank="示范银行", elderly=True
+    )
+    engine.hear(relative, "收款人是我儿子")
+    assert engine.assess(relative).action == "allow"
+
+
+def test_many_attempts_count_distinct_account_and_amount(engine: RiskEngine) -> None:
+    state = transfer_state(amount="2000", payee="李秀英", account="1101050001002002", bank="示范银行")
+    for amount in ("2000", "3000"):
+        state["journey"]["slots"]["amount"] = amount
+        assert engine.assess(state).action == "allow"
+    state["journey"]["slots"]["amount"] = "5000"
+    decision = engine.assess(state)
+    assert decision.action == "warn" and "rule:many_attempts" in decision.codes
+
+
+def test_camera_events_count_more_while_money_moves(engine: RiskEngine) -> None:
+    idle: dict[str, Any] = {}
+    assert engine.see(idle, {"event": "phone_at_ear"}) == "phone_at_ear"
+    assert engine.see(idle, {"event": "gaze", "yaw": 3}) is None
+    assert engine.assess(idle).action == "allow"
+    moving = transfer_state(payee="王磊")
+    engine.see(moving, {"event": "phone_at_ear"})
+    assert engine.assess(moving).action == "warn"
+    operating = transfer_state(payee="王磊")
+    assert engine.see(operating, {"event": "extra_face_close_behind", "operating": True}) == "operating_for_customer"
+    assert engine.assess(operating).action == "warn"
+
+
+def test_identity_screen_and_payment_screen_are_remembered(engine: RiskEngine) -> None:
+    state: dict[str, Any] = {}
+    engine.note_identity(state, "C1003", {"decision": "block", "hits": [{"list": "aml_sanctions", "score": 1.0}]})
+    assert engine.assess(state).action == "block"
+    later: dict[str, Any] = {}
+    engine.note_payment(later, {"decision": "block", "hits": [{"list": "fraud_accounts", "score": 0.95}]})
+    engine.note_payment(later, {"decision": "allow", "hits": []})  # a milder later answer does not erase it
+    assert engine.assess(later).action == "block"
+
+
+def test_warnings_name_the_pattern_once(engine: RiskEngine) -> None:
+    state: dict[str, Any] = {}
+    engine.hear(state, "领导微信让我马上给一个账户转三万块")
+    decision = engine.assess(state)
+    assert engine.unspoken(state, decision) == ["script:relative_emergency"]
+    assert "冒充亲友" in engine.say(decision, "zh")
+    assert "relative or boss" in engine.say(decision, "en")
+    engine.mark_spoken(state, decision)
+    assert engine.unspoken(state, engine.assess(state)) == []
+
+
+def test_hold_and_block_words(engine: RiskEngine) -> None:
+    state: dict[str, Any] = {}
+    engine.hear(state, "公安局说我涉嫌洗钱，要我转到安全账户")
+    held = engine.assess(state)
+    assert held.action == "hold"
+    assert "安全账户" in engine.say(held, "zh") and "同事" in engine.say(held, "zh")
+    engine.note_identity(state, "C1003", {"decision": "block", "hits": []})
+    assert "cannot be sent" in engine.say(engine.assess(state), "en")
+
+
+def test_decision_shape_follows_the_contract(engine: RiskEngine) -> None:
+    state: dict[str, Any] = {}
+    engine.hear(state, "客服让我开了屏幕共享")
+    shape = engine.assess(state).to_dict()
+    assert shape["type"] == "risk_decision" and shape["action"] in ("allow", "warn", "hold", "block")
+    assert isinstance(shape["score"], float) and shape["patterns"] == ["screen_sharing"] and shape["reasons"]
