@@ -314,3 +314,51 @@ def test_modes_language_and_device_panel(launch_browser: Any, page_url: str, scr
     assert "500 CNY" in page.locator("#receipts").inner_text()
     screenshot(page, "device-panel-receipt")
     assert errors == []
+
+
+WORKLET_RUN = """async ({echo, level, seconds}) => {
+  const rate = 48000;
+  const ctx = new OfflineAudioContext(1, rate * seconds, rate);
+  await ctx.audioWorklet.addModule('/kiosk/static/mic-worklet.js');
+  const node = new AudioWorkletNode(ctx, 'lobby-mic', {processorOptions: {targetRate: 16000, frameMs: 20}});
+  const seen = {frames: 0, bytes: new Set(), samples: 0, starts: 0};
+  node.port.onmessage = (e) => {
+    if (e.data.type === 'frame') {
+      seen.frames += 1; seen.bytes.add(e.data.pcm.byteLength); seen.samples += e.data.pcm.byteLength / 2;
+    }
+    if (e.data.type === 'speech_start') seen.starts += 1;
+  };
+  node.port.postMessage({type: 'send', on: true});
+  node.port.postMessage({type: 'echo', level: echo});
+  const buffer = ctx.createBuffer(1, rate * seconds, rate);
+  const data = buffer.getChannelData(0);
+  for (let i = 0; i < data.length; i++) {
+    const t = i / rate;  // 1 s of room noise, then a voiced 180 Hz sound with syllable rhythm
+    const noise = (Math.random() * 2 - 1) * 0.001;
+    data[i] = noise + (t > 1 ? level * Math.SQRT2 * Math.sin(2 * Math.PI * 180 * t) : 0);
+  }
+  const source = ctx.createBufferSource();
+  source.buffer = buffer;
+  source.connect(node).connect(ctx.destination);
+  source.start();
+  await ctx.startRendering();
+  await new Promise((r) => setTimeout(r, 300));  // let the last port messages arrive
+  return {frames: seen.frames, bytes: [...seen.bytes], samples: seen.samples, starts: seen.starts};
+}"""
+
+
+def test_mic_worklet_resamples_to_16k_frames_and_gates_echo(launch_browser: Any, page_url: str) -> None:
+    """mic-worklet.js in Chromium's audio engine (offline rendering): 48 kHz in, 20 ms PCM16 frames at
+    16 kHz out; a voice at 0.05 RMS starts speech in a quiet room, but not while the avatar's own output
+    is at 0.2 (the level of its echo is what the gate compares against)."""
+    fake = FakeKiosk()
+    page, errors = open_page(launch_browser([AUTOPLAY]), page_url, fake)
+    quiet_room = page.evaluate(WORKLET_RUN, {"echo": 0.0, "level": 0.05, "seconds": 3})
+    assert quiet_room["bytes"] == [640]
+    assert abs(quiet_room["samples"] - 3 * 16000) <= 320  # all but the last partial frame
+    assert quiet_room["starts"] == 1
+    during_playback = page.evaluate(WORKLET_RUN, {"echo": 0.2, "level": 0.05, "seconds": 3})
+    assert during_playback["starts"] == 0
+    louder_than_echo = page.evaluate(WORKLET_RUN, {"echo": 0.05, "level": 0.2, "seconds": 3})
+    assert louder_than_echo["starts"] == 1
+    assert errors == []
