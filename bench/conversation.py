@@ -258,6 +258,13 @@ class Server:
         self.ready_timeout_s = ready_timeout_s
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in __aexit__)
+        # the API needs credentials: the demo kiosk's token, derived from the server's secret
+        from assistant.auth.seed import DEMO_KIOSK
+        from assistant.auth.tokens import demo_device_token
+        from assistant.config import DEFAULT_SECRET
+
+        secret = self.env.get("LOBBY_SECRET_KEY") or DEFAULT_SECRET
+        self.headers = {"Authorization": f"Bearer {demo_device_token(secret, DEMO_KIOSK)}"}
 
     async def __aenter__(self) -> Server:
         cmd = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
@@ -340,7 +347,9 @@ async def concurrent(
     texts = [t for _, t in fresh_texts(sessions * 4, seed=seed)] if fresh else []
     # keep-alive shorter than uvicorn's 5 s, so a paced customer never reuses a connection being closed
     limits = httpx.Limits(max_connections=sessions, max_keepalive_connections=sessions, keepalive_expiry=3.0)
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=60.0, limits=limits) as client:
+    async with httpx.AsyncClient(
+        base_url=server.base_url, timeout=60.0, limits=limits, headers=server.headers
+    ) as client:
         plans = [[HTTP_TURNS[0], *texts[i * 4 : i * 4 + 4]] if fresh else list(HTTP_TURNS) for i in range(sessions)]
         started, cpu_before = time.perf_counter(), cpu_s(server.pid)
         results = await asyncio.wait_for(
@@ -375,7 +384,7 @@ async def concurrent(
 
 async def idle_memory(server: Server, db_path: Path, count: int, parallel: int = 10) -> dict[str, Any]:
     """RSS of the server before and after `count` idle sessions (each greeted once), and store bytes."""
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=60.0) as client:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=60.0, headers=server.headers) as client:
         await _visit(client, ["你好"], [], [])  # the greeting path is loaded before the first reading
         before = rss_kib(server.pid)
         db_before = _db_bytes(db_path)
