@@ -1,7 +1,7 @@
 """`require(*roles)`: the FastAPI dependency every API route declares.
 
 Credentials, in order: `Authorization: Bearer <token>` (a staff access token or a kiosk device token),
-`?token=` on a WebSocket URL (kiosks cannot set headers on a browser WebSocket), then the console's
+`?token=` on a WebSocket URL (a kiosk device token only: a browser WebSocket cannot set headers), then the console's
 `lobby_session` cookie. A cookie is sent by the browser on its own, so requests that change anything must
 also echo the `lobby_csrf` cookie in `X-CSRF-Token` (double submit, bound to the session by a hash in
 the token), and a WebSocket opened with the cookie must come from our own origin.
@@ -47,8 +47,11 @@ async def authenticate(conn: HTTPConnection) -> Principal:
             if scheme.lower() != "bearer" or not token.strip():
                 raise _unauthorized("use Authorization: Bearer <token>")
             return await _bearer(auth, token.strip())
-        if conn.scope["type"] == "websocket" and conn.query_params.get("token"):
-            return await _bearer(auth, conn.query_params["token"])
+        query_token = conn.query_params.get("token") if conn.scope["type"] == "websocket" else None
+        if query_token:
+            if not is_device_token(query_token):  # staff tokens stay out of URLs (and so out of access logs)
+                raise _unauthorized("?token= takes a kiosk device token; staff use the cookie or a header")
+            return await _bearer(auth, query_token)
         cookie = conn.cookies.get(SESSION_COOKIE)
         if cookie:
             return await _session(auth, conn, cookie)
