@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from assistant.auth.options import AuthOptions
+from assistant.llm.config import LlmOptions
 from assistant.nlu.config import NluOptions
 from avatar.config import AvatarOptions
 from integrations.config import BankOptions
@@ -73,6 +74,7 @@ class Settings(BaseSettings):
     avatar: AvatarOptions = AvatarOptions()
     bank: BankOptions = BankOptions()
     nlu: NluOptions = NluOptions()
+    llm: LlmOptions = LlmOptions()
     auth: AuthOptions = AuthOptions()
 
     @model_validator(mode="after")

@@ -7,12 +7,14 @@ API returns. Back-end call arguments are masked here, before they reach the tran
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 from assistant.conversation.citations import DocumentCitations
 from assistant.conversation.schemas import Card, Citation, JourneyInfo, Reply
 from assistant.journeys import AdvanceResult, JourneyEngine, JourneyInput
+from assistant.journeys.slots import SlotError, coerce
 from integrations.pii import mask_data
 
 ACTIVE = ("active", "waiting_authorization")
@@ -29,6 +31,7 @@ IDENTIFY_EVENTS = {"id_card_read", "qr_scanned", "booking_code", "phone_entered"
 IDENTIFY_JOURNEY = "welcome_identify"
 CHECK_IN_JOURNEY = "booking_check_in"
 SWITCH_MIN_CONFIDENCE = 0.75
+KEPT_ITEMS = 20  # referrals / follow-ups kept per session (bounded memory per session)
 
 
 _CANCEL = re.compile(r"(取消|不办了|不要办了|算了|不用办|退出|\bcancel\b|\bquit\b|\bstop\b)", re.IGNORECASE)
@@ -73,6 +76,20 @@ class JourneyDriver:
         awaiting = (state.get("journey") or {}).get("awaiting") or {}
         slot = awaiting.get("slot")
         return str(slot) if slot else None
+
+    def answers_awaited(self, state: dict[str, Any], text: str) -> bool:
+        """True when `text` names one of the awaited choice slot's options ("salary" to "what is the account
+        for: salary, savings...?"): an answer to the question, however the intent engine reads it."""
+        slot = self.awaited_slot(state)
+        flow = self.engine.flows.get(str((state.get("journey") or {}).get("journey") or ""))
+        spec = flow.slots.get(slot) if flow is not None and slot else None
+        if spec is None or not spec.choices:
+            return False
+        try:
+            coerce(spec.model_copy(update={"allow_other": False}), text)
+        except SlotError:
+            return False
+        return True
 
     async def start(
         self,
@@ -121,9 +138,22 @@ def apply(result: AdvanceResult, state: dict[str, Any]) -> JourneyInfo:
         profile = result.state.get("profile") or {}
         if profile.get("is_elderly") is not None:
             state["customer"]["elderly"] = bool(profile.get("is_elderly"))
+    _keep(state, "referrals", result.referrals, info.name)
+    _keep(state, "follow_ups", result.follow_ups, info.name)
     if info.status not in ACTIVE:
         state.pop("journey", None)
     return info
+
+
+def _keep(state: dict[str, Any], key: str, items: list[dict[str, Any]], journey: str) -> None:
+    """Referrals and follow-ups outlive their journey: kept in the session state (the customer manager's
+    list reads them from there), stamped with when they were made, at most `KEPT_ITEMS` per session."""
+    if not items:
+        return
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    kept = list(state.get(key) or [])
+    kept.extend({"journey": journey, **item, "created_at": now} for item in items)
+    state[key] = kept[-KEPT_ITEMS:]
 
 
 def reply_of(result: AdvanceResult, language: str, prefix: str = "") -> Reply:

@@ -63,7 +63,7 @@ def build_conversation(
     ready_kb = ReadyKnowledge(knowledge_service)
     citations = DocumentCitations(ready_kb.kb, settings.knowledge)
     journeys = JourneyDriver(JourneyEngine(bank_port(bank), extractor=extract_slots), citations)
-    return ConversationService(
+    service = ConversationService(
         sessions=sessions,
         handoffs=HandoffDesk(handoffs, sessions),
         understanding=engine,
@@ -72,3 +72,8 @@ def build_conversation(
         journeys=journeys,
         idle_timeout_s=settings.session_idle_s,
     )
+    if settings.llm.enabled:  # LangChain is imported only where the LLM is on
+        from assistant.llm.factory import build_rephraser
+
+        service.rephraser = build_rephraser(settings.llm, settings.effective_models_dir)
+    return service

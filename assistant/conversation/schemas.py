@@ -100,3 +100,6 @@ class SessionView(BaseModel):
     created_at: str
     ended_at: str | None
     transcript: list[TranscriptTurn]
+    # products recommended to the customer manager and promised follow-ups, personal data masked
+    referrals: list[dict[str, Any]] = Field(default_factory=list)
+    follow_ups: list[dict[str, Any]] = Field(default_factory=list)

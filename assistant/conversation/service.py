@@ -48,6 +48,7 @@ from assistant.conversation.schemas import (
     TurnOut,
 )
 from assistant.journeys import AdvanceResult
+from assistant.llm.port import Rephraser
 from assistant.nlu.intents import IntentResult
 from assistant.risk import RiskEngine, money_journeys
 from assistant.risk.desk import RiskDesk
@@ -120,6 +121,7 @@ class ConversationService:
         money = money_journeys(journeys.engine.flows) if journeys is not None else frozenset()
         self._risk = RiskDesk(risk or RiskEngine(money=money), handoffs, journeys)
         self.after_end: Callable[[str], Any] | None = None  # the compliance pass (set by the runtime)
+        self.rephraser: Rephraser | None = None  # the optional LLM (set by the runtime when it is on)
 
     # -- sessions ---------------------------------------------------------------------------------
 
@@ -170,6 +172,8 @@ class ConversationService:
                 )
                 for t in turns
             ],
+            referrals=mask_data(row.state.get("referrals") or []),
+            follow_ups=mask_data(row.state.get("follow_ups") or []),
         )
 
     async def end(self, session_id: str) -> SessionView:
@@ -292,7 +296,9 @@ class ConversationService:
         current = turn.state["journey_info"]["name"]
         other = driver.journey_for(intent)
         awaited = driver.awaited_slot(turn.state)
-        fills_awaited = awaited is not None and bool(slots)
+        fills_awaited = awaited is not None and (bool(slots) or driver.answers_awaited(turn.state, text))
+        if fills_awaited and action in ("back", "restart") and understood.source != "rule":
+            action = "reply"  # "the one ending 1018" answers the question; only an explicit "go back" goes back
         if action == "reply" and not fills_awaited and (intent in KNOWLEDGE_INTENTS or looks_like_question(text)):
             side = await self._knowledge_answer(turn, text)
             if side is not None and not side.abstained:
@@ -387,9 +393,15 @@ class ConversationService:
         if answer is not None and not answer.abstained:
             turn.state["unclear_streak"] = 0
             citations = [_citation(c) for c in answer.citations]
+            spoken = answer.answer
+            if self.rephraser is not None:  # reworded only when every fact checks out, else as grounded
+                mark = time.perf_counter()
+                sources = [c.snippet for c in citations]
+                spoken = (await self.rephraser.rephrase(answer.answer, text, sources, turn.language)).text
+                turn.lap("llm", mark)
             return TurnOut(
                 reply=Reply(
-                    text=answer.answer,
+                    text=spoken,
                     language=_lang(turn.language),
                     citations=citations,
                     cards=[_citations_card(citations)] if citations else [],

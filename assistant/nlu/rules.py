@@ -60,6 +60,15 @@ class RuleMatcher:
         """Chinese keyword hits (for homophone correction) and every intent with a keyword present."""
         hits = self._zh.find(text)
         intents = {h.label for h in hits}
-        lowered = text.lower()
-        intents.update(intent for intent, pattern in self._en if pattern.search(lowered))
+        intents.update(self._english_intents(text.lower()))
         return hits, intents
+
+    def _english_intents(self, lowered: str) -> set[str]:
+        """Intents of the English keywords present; a keyword inside a longer one of another intent does
+        not count ("deposit" in "fixed deposit" is the time deposit's word, not the cash deposit's)."""
+        spans = [(intent, m.start(), m.end()) for intent, pattern in self._en for m in pattern.finditer(lowered)]
+        return {
+            intent
+            for intent, start, end in spans
+            if not any(other != intent and s <= start and end <= e and (e - s) > (end - start) for other, s, e in spans)
+        }

@@ -89,6 +89,13 @@ def test_keywords_by_characters_sound_and_english(rules: RuleMatcher) -> None:
     assert {"fees_limits", "transfer"} <= intents
 
 
+def test_an_english_keyword_inside_a_longer_one_counts_for_the_longer_one(rules: RuleMatcher) -> None:
+    _, intents = rules.keywords("I would like to open a fixed deposit")
+    assert "time_deposit" in intents and "deposit" not in intents
+    _, intents = rules.keywords("I want to deposit cash")
+    assert "deposit" in intents
+
+
 def test_rule_file_rejects_bad_regex() -> None:
     with pytest.raises(ValueError, match="bad regex"):
         RuleFile.model_validate({"rules": [{"intent": "confirm", "patterns": ["(unclosed"]}]})

@@ -196,10 +196,24 @@ def test_not_a_mobile_number() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["尾号1234的卡", "卡号后四位是1234", "尾号一二三四", "the card ending in 1234", "last four digits are 1234"]
+    "text",
+    [
+        "尾号1234的卡",
+        "卡号后四位是1234",
+        "尾号一二三四",
+        "the card ending in 1234",
+        "last four digits are 1234",
+        "the one ending 1234",
+        "it ends with 1234",
+    ],
 )
 def test_card_tails(text: str) -> None:
     assert extract_slots(text, now=NOW)["card_tail"] == "1234"
+
+
+def test_ending_inside_a_word_is_not_a_card_tail() -> None:
+    slots = extract_slots("spending 2000 yuan", now=NOW)
+    assert "card_tail" not in slots and slots["amount"]["value"] == 2000
 
 
 def test_full_card_number_gives_number_and_tail() -> None:

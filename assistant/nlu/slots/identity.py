@@ -20,7 +20,7 @@ _ID = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
 _PHONE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
 _CARD = re.compile(r"(?<!\d)(\d{4}(?:[\s-]?\d{4}){3}(?:[\s-]?\d{1,3})?)(?!\d)")
 _TAIL = re.compile(
-    r"(?:尾号|尾数|末四位|后四位|后4位|末4位|卡号后四位|ending\s+(?:in|with)|ends?\s+(?:in|with)|last\s+(?:four|4)"
+    r"(?:尾号|尾数|末四位|后四位|后4位|末4位|卡号后四位|\bending(?:\s+(?:in|with))?|\bends?\s+(?:in|with)|last\s+(?:four|4)"
     r"(?:\s+digits)?(?:\s+(?:are|is))?|tail\s+number)\s*(?:是|为|:)?\s*(\d{4})(?!\d)",
     re.IGNORECASE,
 )
