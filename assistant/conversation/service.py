@@ -61,6 +61,7 @@ DIALOGUE_INTENTS = {"greeting", "thanks", "goodbye", "chitchat", "out_of_scope"}
 IDLE_CONTROL_INTENTS = {"confirm", "deny", "go_back", "start_over"}  # outside a journey: nothing to act on
 LOW_CONFIDENCE_LIMIT = 2  # two unclear turns in a row bring a human
 GUESS_MIN_CONFIDENCE = 0.35  # below this a "did you mean ...?" guess is noise
+STAFF_EVENTS = {"authorization_decided"}  # events only staff may send (see staff_event)
 
 
 class SessionEnded(LookupError):
@@ -234,6 +235,40 @@ class ConversationService:
             out.latency_ms = turn.latency()
             record_in = TurnIn(text=f"[{event.type}]", source="device")
             await asyncio.to_thread(self._record, turn, record_in, record_in.text, out)
+            return out
+
+    async def staff_event(self, session_id: str, event: dict[str, Any], actor: str) -> TurnOut:
+        """An event from staff, never open to kiosks: an authorisation decision moves the waiting journey
+        on. The decision is recorded as a `staff` turn (who decided what), then the assistant's reply."""
+        kind, data = event.get("type"), dict(event.get("data") or {})
+        if kind not in STAFF_EVENTS:
+            raise InputRejected(f"staff event type {kind!r} is not handled")
+        async with self._locks.hold(session_id):
+            turn = await self._begin(session_id)
+            awaiting = (turn.state.get("journey") or {}).get("awaiting") or {}
+            if self._journeys is None or not is_active(turn.state) or awaiting.get("kind") != "authorization":
+                raise InputRejected("no journey of this session is waiting for an authorisation")
+            payload = {"type": kind, "data": data}
+            result = await self._journey_step(turn, "advance", action="event", event=payload)
+            out = await self._journey_out(turn, result)
+            out.intent = f"event:{kind}"
+            out.latency_ms = turn.latency()
+            status = data.get("status", "")
+            staff = NewTurn(
+                speaker="staff",
+                text=f"[{kind}: {data.get('authorization_id') or data.get('id')} {status} by {actor}]",
+                source="device",
+                intent=out.intent,
+            )
+            reply = NewTurn(
+                speaker="assistant",
+                text=out.reply.text,
+                source="system",
+                backend_calls=turn.calls,
+                citations=[c.model_dump() for c in out.reply.citations],
+                latency_ms=out.latency_ms,
+            )
+            await asyncio.to_thread(self._sessions.record, session_id, [staff, reply], turn.state, turn.row.version)
             return out
 
     async def _observe(self, session_id: str, event: EventIn) -> TurnOut:
