@@ -3,9 +3,11 @@ address, locks shared through the database, tokens that stop working when the ac
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from assistant.auth.access import open_access
 from assistant.auth.devices import DeviceStore
@@ -24,11 +26,16 @@ OPTIONS = TEST_AUTH.model_copy(
 PASSWORD = "Right-pass-2026"
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(f"sqlite:///{tmp_path / 'auth.db'}")
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    sqlite_url = f"sqlite:///{tmp_path / 'auth.db'}"
+    database = Database(sqlite_url if request.param == "sqlite" else request.getfixturevalue("postgres_url"))
     database.upgrade()
-    return database
+    with database.engine.begin() as conn:  # the PostgreSQL database is shared by the whole run
+        conn.execute(text("DELETE FROM users"))
+        conn.execute(text("DELETE FROM device_tokens"))
+    yield database
+    database.dispose()
 
 
 def make_auth(db: Database, options: AuthOptions = OPTIONS) -> Authenticator:
