@@ -26,8 +26,8 @@ def check_policy(password: str) -> None:
 
 
 class Passwords:
-    """Hash and verify. Verification of an unknown user runs against a dummy hash so that the time a
-    failed sign-in takes does not tell whether the username exists."""
+    """Hash and verify. An unknown user costs the same argon2 work as a known one, so the time a failed
+    sign-in takes does not tell whether the username exists."""
 
     def __init__(self, options: AuthOptions) -> None:
         self._hasher = PasswordHasher(
@@ -35,7 +35,6 @@ class Passwords:
             memory_cost=options.argon2_memory_kib,
             parallelism=options.argon2_parallelism,
         )
-        self._dummy: str | None = None
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
@@ -45,9 +44,7 @@ class Passwords:
         if len(password) > MAX_PASSWORD_LENGTH:
             return False
         if stored_hash is None:
-            if self._dummy is None:
-                self._dummy = self._hasher.hash("lobby-dummy-password")
-            self._check(self._dummy, password)
+            self._hasher.hash(password)  # the same argon2 work as a verification, then a mismatch
             return False
         return self._check(stored_hash, password)
 
