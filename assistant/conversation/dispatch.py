@@ -269,7 +269,10 @@ class Dispatcher:
         if self.open_handoff is not None:
             since = now - dt.timedelta(seconds=self.options.awaiting_window_s)
             for session in self.handoffs.awaiting_staff(since):
-                self.open_handoff(session)
+                try:
+                    self.open_handoff(session)
+                except Exception as exc:  # one broken session must not stop dispatching for the rest
+                    log.warning("authorization_handoff_failed", session_id=session.id, error=str(exc))
         queued = self.handoffs.queue()
         changed = [c for c in (self._offer(r, now) for r in queued) if c is not None]
         counts: dict[str, int] = {}

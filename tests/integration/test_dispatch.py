@@ -165,3 +165,34 @@ def test_two_experts_accepting_at_once_exactly_one_wins_on_postgres(postgres_url
             race(db)
     finally:
         db.dispose()
+
+
+def check_awaiting_authorisation_gets_one_handoff(db: Database) -> None:
+    sessions = SessionStore(db)
+    waiting = sessions.create(
+        "kiosk", "BJ001", state={"journey_info": {"name": "transfer", "status": "waiting_authorization"}}
+    )
+    sessions.create("kiosk", "BJ001", state={"journey_info": {"name": "transfer", "status": "active"}})
+    opened: list[str] = []
+
+    def open_handoff(session) -> None:
+        opened.append(session.id)
+        HandoffStore(db).create(session.id, "authorization", "remote_verification", 0, {}, "BJ001")
+
+    d = Dispatcher(HandoffStore(db), PresenceStore(db), InProcessBus(), DispatchOptions(), open_handoff)
+    d.sweep()
+    d.sweep()  # the open handoff keeps it from being asked twice
+    assert opened == [waiting.id]
+
+
+def test_a_journey_waiting_for_an_authorisation_gets_one_handoff_on_sqlite(db: Database):
+    check_awaiting_authorisation_gets_one_handoff(db)
+
+
+@pytest.mark.postgres
+def test_a_journey_waiting_for_an_authorisation_gets_one_handoff_on_postgres(postgres_url: str):
+    db = migrated(postgres_url)
+    try:
+        check_awaiting_authorisation_gets_one_handoff(db)
+    finally:
+        db.dispose()
