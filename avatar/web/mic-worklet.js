@@ -15,7 +15,8 @@ class LobbyMicProcessor extends AudioWorkletProcessor {
     super();
     const opts = (options && options.processorOptions) || {};
     this.rate = opts.targetRate || 16000;
-    this.frameSamples = Math.round((this.rate * (opts.frameMs || 20)) / 1000);
+    this.frameMs = opts.frameMs || 20;
+    this.frameSamples = Math.round((this.rate * this.frameMs) / 1000);
     this.step = sampleRate / this.rate;
     // One-pole low-pass at ~7 kHz against aliasing before decimation.
     this.alpha = 1 - Math.exp((-2 * Math.PI * Math.min(7000, this.rate * 0.45)) / sampleRate);
@@ -92,7 +93,8 @@ class LobbyMicProcessor extends AudioWorkletProcessor {
     }
     if (!this.inSpeech && this.voiced >= SPEECH_FRAMES) {
       this.inSpeech = true;
-      this.port.postMessage({ type: "speech_start", rms, threshold });
+      // at_ms: the end of the frame that confirmed speech, on the capture's own clock (audio time)
+      this.port.postMessage({ type: "speech_start", rms, threshold, at_ms: (this.frames + 1) * this.frameMs });
     } else if (this.inSpeech && this.unvoiced >= SILENCE_FRAMES) {
       this.inSpeech = false;
       this.port.postMessage({ type: "speech_end" });

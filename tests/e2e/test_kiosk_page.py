@@ -326,7 +326,7 @@ WORKLET_RUN = """async ({echo, level, seconds}) => {
     if (e.data.type === 'frame') {
       seen.frames += 1; seen.bytes.add(e.data.pcm.byteLength); seen.samples += e.data.pcm.byteLength / 2;
     }
-    if (e.data.type === 'speech_start') seen.starts += 1;
+    if (e.data.type === 'speech_start') { seen.starts += 1; seen.at = e.data.at_ms; }
   };
   node.port.postMessage({type: 'send', on: true});
   node.port.postMessage({type: 'echo', level: echo});
@@ -343,22 +343,46 @@ WORKLET_RUN = """async ({echo, level, seconds}) => {
   source.start();
   await ctx.startRendering();
   await new Promise((r) => setTimeout(r, 300));  // let the last port messages arrive
-  return {frames: seen.frames, bytes: [...seen.bytes], samples: seen.samples, starts: seen.starts};
+  return {frames: seen.frames, bytes: [...seen.bytes], samples: seen.samples, starts: seen.starts, at: seen.at};
 }"""
 
 
 def test_mic_worklet_resamples_to_16k_frames_and_gates_echo(launch_browser: Any, page_url: str) -> None:
     """mic-worklet.js in Chromium's audio engine (offline rendering): 48 kHz in, 20 ms PCM16 frames at
-    16 kHz out; a voice at 0.05 RMS starts speech in a quiet room, but not while the avatar's own output
-    is at 0.2 (the level of its echo is what the gate compares against)."""
+    16 kHz out; a voice at 0.05 RMS starts speech in a quiet room (confirmed after 60-80 ms of audio, well
+    inside the 300 ms barge-in budget), but not while the avatar's own output is at 0.2 (the level of
+    its echo is what the gate compares against)."""
     fake = FakeKiosk()
     page, errors = open_page(launch_browser([AUTOPLAY]), page_url, fake)
     quiet_room = page.evaluate(WORKLET_RUN, {"echo": 0.0, "level": 0.05, "seconds": 3})
     assert quiet_room["bytes"] == [640]
     assert abs(quiet_room["samples"] - 3 * 16000) <= 320  # all but the last partial frame
     assert quiet_room["starts"] == 1
+    assert 1000 < quiet_room["at"] <= 1100  # speech confirmed within 100 ms of audio after its onset at 1 s
     during_playback = page.evaluate(WORKLET_RUN, {"echo": 0.2, "level": 0.05, "seconds": 3})
     assert during_playback["starts"] == 0
     louder_than_echo = page.evaluate(WORKLET_RUN, {"echo": 0.05, "level": 0.2, "seconds": 3})
     assert louder_than_echo["starts"] == 1
+    assert errors == []
+
+
+def test_mouth_follows_the_audio_envelope_without_viseme_timings(launch_browser: Any, page_url: str) -> None:
+    def answer(msg: dict[str, Any]) -> list[dict[str, Any]]:
+        chunk = {**speech_chunk("R3", 0, "没有口型时间的句子。", 1.5), "visemes": []}
+        return [{"type": "reply", "reply_id": "R3", "turn": turn("没有口型时间的句子。")}, chunk]
+
+    fake = FakeKiosk(on_text=answer)
+    page, errors = open_page(launch_browser([AUTOPLAY]), page_url, fake)
+    page.evaluate(
+        """() => { window.seenVisemes = new Set();
+        new MutationObserver(() => window.seenVisemes.add(document.getElementById('avatar').dataset.viseme))
+          .observe(document.getElementById('avatar'), {attributes: true, attributeFilter: ['data-viseme']}); }"""
+    )
+    page.fill("#text", "你好")
+    page.press("#text", "Enter")
+    fake.wait_for(lambda: "started" in playback_states(fake))
+    page.wait_for_function("() => window.seenVisemes.has('A')")  # the mouth opens with the loud parts
+    assert page.evaluate("window.lobbyMetrics.lipsync.source") == "envelope"
+    fake.push({"type": "speech_end", "reply_id": "R3"})
+    fake.wait_for(lambda: "ended" in playback_states(fake))
     assert errors == []
