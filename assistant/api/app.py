@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from assistant import __version__
-from assistant.api import auth, health, kiosk_page, knowledge, sessions
+from assistant.api import auth, health, kiosk_page, kiosk_ws, knowledge, sessions
 from assistant.api import supervisor as supervisor_api
 from assistant.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from assistant.api.readiness import Readiness
 from assistant.config import Settings, get_settings
+from assistant.kiosk import open_kiosk_services
 from assistant.logging import get_logger
 from assistant.runtime import open_runtime
 
@@ -25,12 +26,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_runtime(settings, app.state.readiness) as runtime:
+        async with (
+            open_runtime(settings, app.state.readiness) as runtime,
+            open_kiosk_services(settings, app.state.readiness) as kiosk,
+        ):
             state = app.state
             state.runtime = runtime
             state.db, state.sessions, state.handoffs = runtime.db, runtime.sessions, runtime.handoffs
             state.events, state.bank, state.knowledge = runtime.events, runtime.bank, runtime.knowledge
             state.conversation = runtime.conversation
+            state.kiosk = kiosk  # speech and camera services of /api/v1/kiosk/ws
             state.users, state.devices, state.auth = runtime.users, runtime.devices, runtime.auth
             state.audit = runtime.audit
             state.demo_kiosk_token = runtime.demo_kiosk_token
@@ -52,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(knowledge.router)
     app.include_router(sessions.router)
+    app.include_router(kiosk_ws.router)
     app.include_router(supervisor_api.router)
     kiosk_page.install(app)
     return app

@@ -207,3 +207,26 @@ def kb(
         emit_json(result)
     else:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+@app.command("kiosk")
+def kiosk(
+    runs: int = typer.Option(10, min=1, help="Spoken requests sent over the kiosk WebSocket."),
+    json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+) -> None:
+    """Kiosk voice loop: end of speech -> ASR final and -> first reply audio, over the real WebSocket."""
+    from assistant.cli.common import emit_json, load_settings
+    from assistant.logging import configure_logging
+    from bench.kiosk import run_benchmark
+
+    settings = load_settings()
+    configure_logging("WARNING", settings.log_json)
+    result = run_benchmark(settings, runs=runs)
+    if json_out:
+        emit_json(result)
+        return
+    first, final = result["end_of_speech_to_first_audio_ms"], result["end_of_speech_to_final_ms"]
+    typer.echo(f"kiosk voice loop x{runs} (startup {result['startup_s']} s, warm-up {result['warm_up']})")
+    typer.echo(f"  end of speech -> first audio: p50 {first.get('p50')} ms  p95 {first.get('p95')} ms")
+    typer.echo(f"  end of speech -> final text:  p50 {final.get('p50')} ms  p95 {final.get('p95')} ms")
+    typer.echo(f"  speaking engine {result['tts_active']}, failed runs {result['failed']}")
