@@ -238,3 +238,24 @@ def test_the_socket_needs_a_kiosk_token(client: TestClient) -> None:
     for url in ("/api/v1/kiosk/ws", "/api/v1/kiosk/ws?token=lbd_wrong"):
         with pytest.raises((WebSocketDisconnect, Exception)), client.websocket_connect(url) as ws:
             ws.receive_json()
+
+
+def test_staff_messages_on_the_bus_reach_the_page(client: TestClient, kiosk: Kiosk) -> None:
+    session = kiosk.wait_for(lambda m: m["type"] == "session")
+    channel = f"session:{session['session_id']}"
+    publish = client.app.state.events.publish
+    assert client.portal is not None
+    mark = kiosk.mark()
+    client.portal.call(
+        publish, channel, {"type": "expert_message", "text": "您好，我是远程专家。", "from": "王专家", "speak": True}
+    )
+    message = kiosk.wait_for(lambda m: m["type"] == "expert_message", after=mark)
+    assert message["from"] == "王专家" and message["reply_id"]
+    kiosk.wait_for(lambda m: m["type"] == "speech" and m["reply_id"] == message["reply_id"], after=mark)
+    client.portal.call(publish, channel, {"type": "handoff", "status": "accepted", "expert": "王专家"})
+    assert kiosk.wait_for(lambda m: m["type"] == "handoff", after=mark)["status"] == "accepted"
+    client.portal.call(publish, channel, {"type": "session_ended", "reason": "expert_finished"})
+    assert kiosk.wait_for(lambda m: m["type"] == "session_ended", after=mark)["reason"] == "expert_finished"
+    reply, _ = kiosk.speak_turn("你好")  # the next interaction starts a new session
+    new = kiosk.wait_for(lambda m: m["type"] == "session" and m["session_id"] != session["session_id"], after=mark)
+    assert new["resumed"] is False and reply["turn"]["reply"]["text"]
