@@ -45,9 +45,10 @@ class FraudScriptDetector:
             name: [re.compile(expr) for expr in (rel.zh + rel.en)] for name, rel in self.rules.relations.items()
         }
 
-    def detect(self, text: str) -> list[ScriptHit]:
-        """Every pattern the text follows (one hit per pattern, the first matching words)."""
-        prepared = prepare(text)
+    def detect(self, text: str, prepared: str | None = None) -> list[ScriptHit]:
+        """Every pattern the text follows (one hit per pattern, the first matching words); `prepared`
+        is the text already through `prepare` (saves normalising twice)."""
+        prepared = prepared if prepared is not None else prepare(text)
         hits: list[ScriptHit] = []
         for name, expressions in self._compiled.items():
             for expression in expressions:
@@ -57,9 +58,9 @@ class FraudScriptDetector:
                     break
         return hits
 
-    def relation(self, text: str) -> str | None:
+    def relation(self, text: str, prepared: str | None = None) -> str | None:
         """Who the customer says the money is for: 'self', 'relative' or None."""
-        prepared = prepare(text)
+        prepared = prepared if prepared is not None else prepare(text)
         for name, expressions in self._relations.items():
             if any(e.search(prepared) for e in expressions):
                 return name

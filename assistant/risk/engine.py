@@ -12,7 +12,7 @@ from typing import Any
 
 from assistant.risk.combiner import BankAnswer, Evidence, RiskDecision, combine
 from assistant.risk.context import MoneyContext, is_elderly, memory, money_context, note_attempt
-from assistant.risk.detector import FraudScriptDetector, default_detector
+from assistant.risk.detector import FraudScriptDetector, default_detector, prepare
 from assistant.risk.rules import ACTION_RANK, Pattern, Rules, Text, message
 
 VISION_ALIASES = {"extra_face_close_behind": "extra_face"}
@@ -49,11 +49,12 @@ class RiskEngine:
         """Remember the scam patterns and payee relation in a customer's words; returns new patterns."""
         risk = memory(state)
         new = []
-        for hit in self.detector.detect(text):
+        prepared = prepare(text)
+        for hit in self.detector.detect(text, prepared):
             if hit.pattern not in risk["patterns"]:
                 risk["patterns"][hit.pattern] = hit.matched
                 new.append(hit.pattern)
-        relation = self.detector.relation(text)
+        relation = self.detector.relation(text, prepared)
         if relation is not None:
             risk["relation"] = relation
         return new
