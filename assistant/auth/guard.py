@@ -12,7 +12,7 @@ from __future__ import annotations
 import hmac
 from urllib.parse import urlsplit
 
-from fastapi import HTTPException, status
+from fastapi import HTTPException, WebSocketException, status
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
@@ -24,6 +24,7 @@ SESSION_COOKIE = "lobby_session"
 CSRF_COOKIE = "lobby_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+WS_CLOSE_CODES = {401: 4401, 403: 4403}  # the HTTP statuses as WebSocket close codes (4000-4999: ours)
 
 
 def _unauthorized(detail: str = "sign-in required") -> HTTPException:
@@ -104,9 +105,17 @@ class RoleGuard:
         self.roles = frozenset(roles)
 
     async def __call__(self, conn: HTTPConnection) -> Principal:
-        principal = await authenticate(conn)
-        if self.roles and not principal.has_role(*self.roles):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role!r} may not use this")
+        try:
+            principal = await authenticate(conn)
+            if self.roles and not principal.has_role(*self.roles):
+                raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role!r} may not use this")
+        except HTTPException as exc:
+            if conn.scope["type"] != "websocket":
+                raise
+            # A refused WebSocket closes before the handshake with 4401 / 4403 (an HTTP denial response
+            # would tell a browser nothing more, and makes uvicorn log an error for every refusal).
+            code = WS_CLOSE_CODES.get(exc.status_code, status.WS_1013_TRY_AGAIN_LATER)
+            raise WebSocketException(code, str(exc.detail)[:120]) from None
         conn.state.principal = principal
         return principal
 
