@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from assistant import __version__
-from assistant.api import auth, health, kiosk_page, kiosk_ws, knowledge, sessions
+from assistant.api import auth, consoles, handoffs, health, kiosk_page, kiosk_ws, knowledge, sessions, staff_ws, teller
 from assistant.api import supervisor as supervisor_api
 from assistant.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from assistant.api.readiness import Readiness
 from assistant.config import Settings, get_settings
+from assistant.conversation.dispatch import start_dispatch
 from assistant.kiosk import open_kiosk_services
 from assistant.logging import get_logger
 from assistant.runtime import open_runtime
@@ -39,8 +40,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             state.users, state.devices, state.auth = runtime.users, runtime.devices, runtime.auth
             state.audit = runtime.audit
             state.demo_kiosk_token = runtime.demo_kiosk_token
+            state.dispatch = start_dispatch(runtime.handoffs, runtime.db, runtime.events)
             log.info("started", version=__version__, database=runtime.db.engine.dialect.name, env=settings.env)
             yield
+            await state.dispatch.stop()
         log.info("stopped")
 
     app = FastAPI(
@@ -58,6 +61,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(knowledge.router)
     app.include_router(sessions.router)
     app.include_router(kiosk_ws.router)
+    app.include_router(handoffs.router)
+    app.include_router(teller.router)
     app.include_router(supervisor_api.router)
+    app.include_router(staff_ws.router)
+    app.include_router(consoles.router)
     kiosk_page.install(app)
     return app
