@@ -1,0 +1,190 @@
+/* Remote expert console: the queue (by skill, priority, wait), accept, the customer's context, chat with
+ * the kiosk, authorisation decisions, finish. Live updates come over the staff socket; the queue is also
+ * refreshed every few seconds so nothing is missed while the socket reconnects. */
+"use strict";
+
+(() => {
+  const { api, el, when, seconds } = Lobby;
+  const $ = (id) => document.getElementById(id);
+  let me = null;
+  let current = null; // the handoff shown in the context panel
+  let line = null;
+
+  const SPEAKERS = { customer: "客户", assistant: "数字人", expert: "专家", staff: "工作人员" };
+
+  function badges(h) {
+    return [
+      h.risk ? el("span", { class: "badge risk" }, "风险 risk") : null,
+      h.elderly ? el("span", { class: "badge elderly" }, "长者 elderly") : null,
+      h.offered_to === me.username ? el("span", { class: "badge offer" }, "推荐给您 offered to you") : null,
+      h.fallback_from ? el("span", { class: "badge" }, `转自 ${h.fallback_from}`) : null,
+    ];
+  }
+
+  function item(h, actions) {
+    return el(
+      "li",
+      { class: "handoff", dataset: { id: h.id } },
+      el("div", { class: "row" },
+        el("b", { class: "grow" }, h.customer_name || "客户", " · ", h.reason),
+        el("span", { class: "badge" }, h.skill),
+        el("span", { class: "muted" }, `等待 ${seconds(h.wait_s)} · P${h.priority}`)),
+      el("div", {}, badges(h)),
+      el("div", { class: "row" }, actions),
+    );
+  }
+
+  async function refresh() {
+    try {
+      const [queue, mine] = await Promise.all([api("/api/v1/handoffs"), api("/api/v1/handoffs/mine")]);
+      $("queue").replaceChildren(
+        ...queue.handoffs.map((h) =>
+          item(h, [
+            el("button", { type: "button", class: "secondary view", onclick: () => show(h.id) }, "查看 View"),
+            el("button", { type: "button", class: "accept", onclick: () => accept(h.id) }, "接入 Accept"),
+          ]),
+        ),
+      );
+      $("queue-empty").hidden = queue.handoffs.length > 0;
+      $("mine").replaceChildren(
+        ...mine.handoffs.map((h) => item(h, [el("button", { type: "button", class: "open", onclick: () => show(h.id) }, "打开 Open")])),
+      );
+    } catch (e) {
+      console.warn("queue refresh failed", e);
+    }
+  }
+
+  function facts(target, pairs) {
+    target.replaceChildren(
+      ...pairs.filter(([, v]) => v !== null && v !== undefined && v !== "").flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]),
+    );
+  }
+
+  function render(ctx) {
+    const h = ctx.handoff;
+    const mine = h.status === "accepted" && h.assigned_to === me.username;
+    $("context").hidden = false;
+    $("context").dataset.id = h.id;
+    $("context").dataset.status = h.status;
+    $("ctx-title").textContent = `${h.customer_name || "客户"} · ${h.reason} · ${h.status}`;
+    $("accept").hidden = h.status !== "queued";
+    $("finish").hidden = !mine;
+    $("chat").hidden = !mine;
+    const s = ctx.summary || {};
+    facts($("summary"), [["原因 Reason", s.reason], ["意图 Intent", s.intent], ["技能 Skill", h.skill], ["等待 Wait", seconds(h.wait_s)], ["网点 Branch", h.branch_id]]);
+    const p = ctx.profile || ctx.customer || {};
+    facts($("profile"), [
+      ["姓名 Name", p.name], ["客户号 ID", p.customer_id], ["年龄 Age", p.age], ["分层 Segment", p.segment],
+      ["风险承受 Risk tolerance", p.risk_tolerance], ["证件 ID type", p.id_type],
+      ["账户 Accounts", (p.accounts || []).map((a) => a.number || a.id).join(", ")],
+      ["在途 In flight", (p.in_flight || []).join("；")],
+    ]);
+    $("risk").replaceChildren(
+      ...(ctx.risk || []).filter((r) => (r.action || r.decision) && (r.action || r.decision) !== "allow")
+        .map((r) => el("li", {}, `#${r.seq} ${r.type}: ${r.action || r.decision} ${(r.reasons || r.patterns || []).join(", ")}`)),
+    );
+    const j = ctx.journey || {};
+    facts($("journey"), [["业务 Journey", j.name], ["步骤 Step", j.step], ["状态 Status", j.status]]);
+    const auth = ctx.authorization;
+    $("authorization").hidden = !(auth && mine);
+    $("auth-id").textContent = auth ? auth.id : "";
+    $("transcript").replaceChildren(
+      ...(ctx.transcript || []).map((t) =>
+        el("div", { class: `turn ${t.speaker}` }, el("span", { class: "who" }, `${SPEAKERS[t.speaker] || t.speaker} ${when(t.created_at)}`), t.text),
+      ),
+    );
+    $("transcript").scrollTop = $("transcript").scrollHeight;
+    if (mine && line) line.send({ type: "watch", session_id: ctx.session.id });
+  }
+
+  async function show(id) {
+    $("ctx-error").textContent = "";
+    try {
+      current = await api(`/api/v1/handoffs/${id}`);
+      render(current);
+    } catch (e) {
+      $("ctx-error").textContent = e.message;
+    }
+  }
+
+  async function accept(id) {
+    $("ctx-error").textContent = "";
+    try {
+      await api(`/api/v1/handoffs/${id}/accept`, { method: "POST" });
+      await show(id);
+    } catch (e) {
+      await show(id).catch(() => null);
+      $("ctx-error").textContent = e.status === 409 ? `已被其他同事接入 Taken by a colleague: ${e.message}` : e.message;
+    }
+    refresh();
+  }
+
+  async function decide(decision) {
+    const id = current.handoff.id;
+    const authId = current.authorization.id;
+    try {
+      const out = await api(`/api/v1/handoffs/${id}/authorizations/${authId}`, {
+        method: "POST",
+        body: { decision, note: $("auth-note").value },
+      });
+      $("auth-result").textContent = `${decision === "approve" ? "已批准 Approved" : "已拒绝 Rejected"}: ${out.turn.reply.text}`;
+      await show(id);
+    } catch (e) {
+      $("ctx-error").textContent = e.message;
+    }
+  }
+
+  function onSocket(message) {
+    if (message.type && message.type.startsWith("handoff_")) refresh();
+    if (message.type === "customer_message" && current && message.session_id === current.session.id) {
+      $("transcript").append(el("div", { class: "turn customer" }, el("span", { class: "who" }, "客户"), message.text));
+    }
+  }
+
+  function wire() {
+    $("take-next").addEventListener("click", async () => {
+      try {
+        const h = await api("/api/v1/handoffs/next", { method: "POST" });
+        await show(h.id);
+      } catch (e) {
+        $("ctx-error").textContent = e.message;
+        $("context").hidden = false;
+      }
+      refresh();
+    });
+    $("accept").addEventListener("click", () => accept(current.handoff.id));
+    $("finish").addEventListener("click", async () => {
+      await api(`/api/v1/handoffs/${current.handoff.id}/finish`, { method: "POST" }).catch((e) => ($("ctx-error").textContent = e.message));
+      await show(current.handoff.id);
+      refresh();
+    });
+    $("approve").addEventListener("click", () => decide("approve"));
+    $("reject").addEventListener("click", () => decide("reject"));
+    $("chat").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const text = $("chat-text").value.trim();
+      if (!text) return;
+      try {
+        await api(`/api/v1/handoffs/${current.handoff.id}/messages`, { method: "POST", body: { text, speak: $("chat-speak").checked } });
+        $("chat-text").value = "";
+        await show(current.handoff.id);
+      } catch (e) {
+        $("ctx-error").textContent = e.message;
+      }
+    });
+    $("presence").addEventListener("change", () =>
+      api("/api/v1/handoffs/presence", { method: "PUT", body: { presence: $("presence").value } }).catch(() => null),
+    );
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    wire();
+    Lobby.start(["expert", "teller"], async (who) => {
+      me = who;
+      await api("/api/v1/handoffs/presence", { method: "PUT", body: { presence: "online" } }).catch(() => null);
+      line = Lobby.socket(onSocket);
+      refresh();
+      setInterval(refresh, 5000);
+    });
+  });
+})();
