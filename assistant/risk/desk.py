@@ -54,6 +54,7 @@ class RiskDesk:
     ) -> TurnOut:
         """Route one customer turn with risk control before and after it."""
         engine = self.engine
+        memory(turn.state)["channel"] = turn.row.channel
         engine.hear(turn.state, text)
         before = engine.assess(turn.state)
         starts_money = self._journeys is not None and self._journeys.journey_for(intent) in engine.money_journeys

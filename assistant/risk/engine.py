@@ -118,6 +118,9 @@ class RiskEngine:
             banks.append(BankAnswer("identity", str(identity.get("decision")), list(identity.get("hits") or [])))
         if money is not None:
             evidence += self._money_evidence(risk, money)
+            channel = self.rules.channels.get(str(risk.get("channel")))
+            if channel is not None:
+                evidence.append(Evidence(f"channel:{risk['channel']}", channel.weight, _both(channel.reason)))
         payment = risk.get("payment") or (money.bank if money is not None else None)
         if isinstance(payment, dict):
             banks.append(BankAnswer("payment", str(payment.get("decision")), list(payment.get("hits") or [])))

@@ -109,6 +109,7 @@ class Rules(_Model):
     patterns: dict[str, Pattern]
     relations: dict[str, Relation]
     vision: dict[str, VisionRule]
+    channels: dict[str, ContextRule] = Field(default_factory=dict)
     context: dict[str, ContextRule]
     money_rules: dict[str, MoneyRule]
 

@@ -151,3 +151,11 @@ def test_decision_shape_follows_the_contract(engine: RiskEngine) -> None:
     shape = engine.assess(state).to_dict()
     assert shape["type"] == "risk_decision" and shape["action"] in ("allow", "warn", "hold", "block")
     assert isinstance(shape["score"], float) and shape["patterns"] == ["screen_sharing"] and shape["reasons"]
+
+
+def test_money_moved_in_a_staff_session_raises_a_warning(engine: RiskEngine) -> None:
+    state = transfer_state(amount="2000", payee="李秀英", account="1101050001002002", bank="示范银行")
+    assert engine.assess(state).action == "allow"
+    state["risk"]["channel"] = "teller"
+    decision = engine.assess(state)
+    assert decision.action == "warn" and "channel:teller" in decision.codes
