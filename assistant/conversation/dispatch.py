@@ -120,7 +120,9 @@ def handoff_view(row: HandoffRow, now: dt.datetime, aging_s: float = DispatchOpt
         "status": row.status,
         "assigned_to": row.assigned_to,
         "elderly": bool(customer.get("elderly")),
-        "risk": bool(summary.get("risk")) or row.skill in RISK_SKILLS or row.reason.startswith("risk"),
+        "risk": any(_is_risky(r) for r in summary.get("risk") or [])
+        or row.skill in RISK_SKILLS
+        or row.reason.startswith("risk"),
         "intent": summary.get("intent"),
         "journey": summary.get("journey"),
         "customer_name": customer.get("name"),

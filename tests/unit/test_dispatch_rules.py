@@ -78,3 +78,10 @@ def test_view_flags_elderly_and_risk_and_reports_the_wait():
     assert view["elderly"] and view["risk"]
     assert view["wait_s"] == 90.0 and view["score"] == 14.5
     assert view["customer_name"] == "李秀英" and view["status"] == "queued"
+
+
+def test_only_warn_hold_or_block_decisions_flag_a_handoff_as_risky():
+    allowed = handoff(summary={"risk": [{"type": "risk_decision", "action": "allow"}]})
+    warned = handoff(summary={"risk": [{"type": "risk_decision", "action": "allow"}, {"type": "x", "action": "warn"}]})
+    assert not handoff_view(allowed, NOW)["risk"]
+    assert handoff_view(warned, NOW)["risk"]
