@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from assistant.conversation.handoffs import HandoffDesk
 from assistant.conversation.journeys import JourneyDriver
@@ -102,11 +102,10 @@ class RiskDesk:
         data = event.get("data") or {}
         if event.get("type") == "consent":
             turn.state["consent"] = {k: bool(data.get(k)) for k in ("recording", "marketing")}
-            return TurnOut(reply=Reply(text="", language="en" if turn.language == "en" else "zh"))
+            return await self.after(turn, TurnOut(reply=Reply(text="", language=_lang(turn.language))), step)
         if self.engine.see(turn.state, data) is None:
             return None
-        out = TurnOut(reply=Reply(text="", language="en" if turn.language == "en" else "zh"))
-        return await self.after(turn, out, step)
+        return await self.after(turn, TurnOut(reply=Reply(text="", language=_lang(turn.language))), step)
 
     # -- acting -----------------------------------------------------------------------------------
 
@@ -176,3 +175,7 @@ class RiskDesk:
     def _awaiting(state: dict[str, Any]) -> str | None:
         kind = ((state.get("journey") or {}).get("awaiting") or {}).get("kind")
         return str(kind) if kind else None
+
+
+def _lang(language: str) -> Literal["zh", "en"]:
+    return "en" if language == "en" else "zh"
