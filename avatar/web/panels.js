@@ -10,7 +10,7 @@ export function setupConsent(onAnswer) {
   const banner = $("consent");
   const answer = (accepted) => {
     const recording = accepted && $("consent-recording").checked;
-    const marketing = accepted && $("consent-marketing").checked;
+    const marketing = $("consent-marketing").checked;
     banner.hidden = true;
     onAnswer({ recording, marketing });
   };
