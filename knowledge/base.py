@@ -105,6 +105,7 @@ class KnowledgeBase:
             cancel=cancel,
             index_questions=o.index_questions,
             embed_max_chars=o.embed_max_chars,
+            embed_faq_answers=o.embed_faq_answers,
         )
         self.searcher()
         return report

@@ -40,6 +40,11 @@ class KnowledgeOptions(BaseModel):
     embed_max_chars: int | None = Field(
         None, ge=16, description="Characters of each chunk given to the embedder (BM25 sees all); None = all."
     )
+    embed_faq_answers: bool = Field(
+        False,
+        description="Embed FAQ answers as well as titles and questions (BM25 always indexes the answers); "
+        "off: 19% fewer tokens to embed and dev-set top-1 0.956 against 0.953 with answers.",
+    )
     embed_batch: int = Field(32, ge=1, description="Passages embedded per call during ingestion.")
     abstain_threshold: float | None = Field(
         None, ge=0, le=1, description="Confidence below which answers abstain; default: the calibrated value."

@@ -60,6 +60,15 @@ def _build_bm25(token_lists: list[list[str]], path: Path) -> None:
     retriever.save(str(path), show_progress=False)
 
 
+BM25Tokens = tuple[list[list[str]], list[list[str]]]
+
+
+def bm25_tokens(chunks: list[Chunk]) -> BM25Tokens:
+    """Each chunk's tokens for the two BM25 indexes: words + bigrams, and pinyin syllable pairs.
+    Ingestion computes them while the embedder runs (jieba and pypinyin are pure Python)."""
+    return [lexical_tokens(c.index_text) for c in chunks], [pinyin_tokens(c.index_text) for c in chunks]
+
+
 def write_generation(
     path: Path,
     chunks: list[Chunk],
@@ -68,8 +77,10 @@ def write_generation(
     documents: dict[str, dict[str, Any]],
     params: IndexParams,
     questions: QuestionVectors | None = None,
+    tokens: BM25Tokens | None = None,
 ) -> None:
-    """Write a complete generation into the (new, empty) directory `path`."""
+    """Write a complete generation into the (new, empty) directory `path` (`tokens`: the chunks'
+    BM25 tokens if already computed)."""
     path.mkdir(parents=True)
     if questions is not None and questions.keys:
         np.save(path / "qvectors.npy", np.ascontiguousarray(questions.vectors, dtype=np.float32))
@@ -103,8 +114,9 @@ def write_generation(
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
         faiss.write_index(index, str(path / "dense.faiss"))
     if chunks:
-        _build_bm25([lexical_tokens(c.index_text) for c in chunks], path / "bm25")
-        _build_bm25([pinyin_tokens(c.index_text) for c in chunks], path / "bm25_pinyin")
+        lexical, pinyin = tokens if tokens is not None else bm25_tokens(chunks)
+        _build_bm25(lexical, path / "bm25")
+        _build_bm25(pinyin, path / "bm25_pinyin")
     (path / "documents.json").write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
     manifest = {
         **manifest,

@@ -11,6 +11,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from tqdm import tqdm
 
 from knowledge.chunking import chunk_document
 from knowledge.embedders import Embedder
-from knowledge.index import Generation, IndexParams, QuestionVectors, write_generation
+from knowledge.index import Generation, IndexParams, QuestionVectors, bm25_tokens, write_generation
 from knowledge.loaders import discover, load_file
 from knowledge.models import Chunk, Document, IngestIssue, IngestReport
 from knowledge.safety import INJECTION_FLAG, find_injection
@@ -95,6 +96,7 @@ def ingest(
     cancel: threading.Event | None = None,
     index_questions: bool = False,
     embed_max_chars: int | None = None,
+    embed_faq_answers: bool = False,
 ) -> IngestReport:
     """Build and publish the next generation of `store` from `paths`."""
     started = time.perf_counter()
@@ -106,12 +108,16 @@ def ingest(
         current_path = store.current_path()
         old = Generation(current_path, params or IndexParams()) if current_path else None
         try:
-            model_key = f"{embedder.name}|{embed_max_chars or 'full'}"
+            model_key = f"{embedder.name}|{embed_max_chars or 'full'}" + ("" if embed_faq_answers else "|faq-questions")
             chunks, kept_vectors, removed = _merge(old, docs, roots, replace, model_key, chunk_max_chars, report)
-            vectors = _embed(chunks, kept_vectors, embedder, batch_size, progress, cancel, report, embed_max_chars)
-            questions = (
-                _embed_questions(chunks, kept_vectors, embedder, batch_size, cancel) if index_questions else None
-            )
+            texts = [embed_text(c, embed_max_chars, embed_faq_answers) for c in chunks]
+            with ThreadPoolExecutor(1, thread_name_prefix="kb-tokens") as pool:
+                tokens = pool.submit(bm25_tokens, chunks)  # BM25 tokenising overlaps the embedding
+                vectors = _embed(chunks, texts, kept_vectors, embedder, batch_size, progress, cancel, report)
+                questions = (
+                    _embed_questions(chunks, kept_vectors, embedder, batch_size, cancel) if index_questions else None
+                )
+                lexical_and_pinyin = tokens.result()
         finally:
             if old is not None:
                 old.close()
@@ -129,7 +135,9 @@ def ingest(
         }
         build_dir = store.new_build_dir()
         try:
-            write_generation(build_dir, chunks, vectors, manifest, documents, params or IndexParams(), questions)
+            write_generation(
+                build_dir, chunks, vectors, manifest, documents, params or IndexParams(), questions, lexical_and_pinyin
+            )
             if cancel is not None and cancel.is_set():
                 raise IngestCancelled("ingestion cancelled")
             store.publish(build_dir)
@@ -187,18 +195,28 @@ def _merge(
     return chunks, reusable, removed
 
 
+def embed_text(chunk: Chunk, max_chars: int | None = None, faq_answers: bool = True) -> str:
+    """What the embedder sees of a chunk (BM25 always indexes all of its index text): at most
+    `max_chars` of it, and for an FAQ entry without `faq_answers` only its title and question
+    variants, which is what customers' questions resemble, each distinct text once (an entry
+    without a title has its first question as title)."""
+    text = chunk.index_text
+    if chunk.kind == "faq" and not faq_answers and chunk.questions:
+        text = " ".join(dict.fromkeys(normalize(t) for t in [chunk.title, *chunk.questions]))
+    return text[:max_chars]
+
+
 def _embed(
     chunks: list[Chunk],
+    texts: list[str],
     reusable: dict[str, npt.NDArray[np.float32]],
     embedder: Embedder,
     batch_size: int,
     progress: bool,
     cancel: threading.Event | None,
     report: IngestReport,
-    max_chars: int | None = None,
 ) -> npt.NDArray[np.float32]:
-    """Vectors for every chunk: reused by content hash, embedded in batches otherwise (the embedder
-    sees at most `max_chars` of the index text; BM25 always sees all of it)."""
+    """Vectors for every chunk: reused by content hash, the others embedded from `texts` in batches."""
     dim = embedder.dim
     vectors = np.zeros((len(chunks), dim), dtype=np.float32)
     todo = []
@@ -215,7 +233,7 @@ def _embed(
             if cancel is not None and cancel.is_set():
                 raise IngestCancelled("ingestion cancelled")
             rows = todo[start : start + batch_size]
-            vectors[rows] = embedder.embed_passages([chunks[i].index_text[:max_chars] for i in rows])
+            vectors[rows] = embedder.embed_passages([texts[i] for i in rows])
             bar.update(len(rows))
     report.embedded = len(todo)
     return vectors
