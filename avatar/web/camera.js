@@ -47,6 +47,8 @@ export class Camera {
     this.canvas.getContext("2d").drawImage(video, 0, 0, w, h);
     const url = this.canvas.toDataURL("image/jpeg", this.quality);
     const jpeg = url.slice(url.indexOf(",") + 1);
-    if (this.send({ type: "frame", jpeg, width: w, height: h, sensitive: this.sensitive() })) this.sent += 1;
+    const frame = { type: "frame", jpeg, width: w, height: h };
+    if (this.sensitive()) frame.sensitive = true; // otherwise the server infers it from the reply's cards
+    if (this.send(frame)) this.sent += 1;
   }
 }

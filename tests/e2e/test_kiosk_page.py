@@ -7,6 +7,7 @@ page sends. The voice path against the real server is in test_kiosk_voice.py.
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -386,4 +387,23 @@ def test_mouth_follows_the_audio_envelope_without_viseme_timings(launch_browser:
     assert page.evaluate("window.lobbyMetrics.lipsync.source") == "envelope"
     fake.push({"type": "speech_end", "reply_id": "R3"})
     fake.wait_for(lambda: "ended" in playback_states(fake))
+    assert errors == []
+
+
+def test_camera_sends_a_few_jpeg_frames_a_second_marked_while_sensitive(launch_browser: Any, page_url: str) -> None:
+    fake = FakeKiosk(on_text=transfer_reply)
+    page, errors = open_page(launch_browser([*FAKE_MEDIA_ARGS, AUTOPLAY]), page_url, fake)
+    fake.wait_for(lambda: len(fake.of_type("frame")) >= 2)
+    first = fake.of_type("frame")[0]
+    image = cv2.imdecode(np.frombuffer(base64.b64decode(first["jpeg"]), dtype=np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None and image.shape[1] == first["width"] <= 640 and image.shape[0] == first["height"] <= 480
+    assert "sensitive" not in first
+    count, started = len(fake.of_type("frame")), time.monotonic()
+    page.wait_for_timeout(3000)
+    rate = (len(fake.of_type("frame")) - count) / (time.monotonic() - started)
+    assert 1.5 <= rate <= 5.5, rate  # 3 fps asked; the contract allows 2-5
+    page.fill("#text", "我要转账")
+    page.press("#text", "Enter")
+    page.wait_for_selector(".card-confirmation")
+    fake.wait_for(lambda: fake.of_type("frame")[-1].get("sensitive") is True)  # payee and amount on screen
     assert errors == []
