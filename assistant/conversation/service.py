@@ -281,7 +281,9 @@ class ConversationService:
                 return TurnOut(reply=Reply(text="", language=_lang(turn.language)), intent=f"event:{event.type}")
             label = f"[{event.type}:{event.data.get('event')}]" if event.type == "vision" else f"[{event.type}]"
             out.intent, out.slots, out.latency_ms = f"event:{event.type}", dict(event.data), turn.latency()
-            await asyncio.to_thread(self._record, turn, TurnIn(text=label, source="device"), label, out)
+            seen = NewTurn("customer", label, "device", intent=out.intent, slots=mask_data(out.slots), risk=out.risk)
+            said = [NewTurn("assistant", out.reply.text, "system", latency_ms=out.latency_ms)] if out.reply.text else []
+            await asyncio.to_thread(self._sessions.record, session_id, [seen, *said], turn.state, turn.row.version)
             return out
 
     async def _begin(self, session_id: str) -> Turn:

@@ -151,6 +151,7 @@ def test_consent_is_recorded_gaze_is_not_and_phone_at_ear_warns_during_a_transfe
     consent_turns = [t for t in run["turns"] if t.intent == "event:consent"]
     assert len(consent_turns) == 1 and consent_turns[0].slots == {"recording": True, "marketing": False}
     assert not [t for t in run["turns"] if "gaze" in t.text]
+    assert all(t.text for t in run["turns"] if t.speaker == "assistant")  # silent events add no empty replies
     assert decision(phone)["action"] == "warn" and "电话" in phone.reply.text
 
 
