@@ -19,6 +19,9 @@ TOP_INTENTS = 10
 # Upper bounds (seconds) of the wait-time histogram; the last bucket is open-ended.
 WAIT_BUCKETS = (30, 60, 120, 300, 600)
 # Intents that say nothing about what the customer came for.
+# Finished without a human: the journey completed or the questions were answered (an abandoned, blocked or
+# abstained visit did not finish, even though no human was involved).
+CONTAINED = {"completed", "answered"}
 _SMALL_TALK = {"greeting", "thanks", "goodbye", "chitchat", "confirm", "deny", "unclear"}
 
 
@@ -72,7 +75,8 @@ def build_dashboard(
         outcomes[s.outcome] += 1
         risks.update(s.risk_flags)
     engaged = [s for s in summaries if s.status == "ended" and s.customer_turns > 0]
-    contained = sum(1 for s in engaged if s.handoff is None)
+    contained = sum(1 for s in engaged if s.outcome in CONTAINED)
+    escalated = sum(1 for s in engaged if s.handoff is not None)
     abstaining = [s for s in summaries if s.abstentions]
     questions = sum(s.customer_turns for s in summaries)
     scored = [s for s in summaries if s.quality_avg is not None]
@@ -83,7 +87,12 @@ def build_dashboard(
         volume_by_hour=volume,
         top_intents=_counts(intents, TOP_INTENTS),
         outcomes=_counts(outcomes),
-        containment={"ended_sessions": len(engaged), "contained": contained, "rate": _rate(contained, len(engaged))},
+        containment={
+            "ended_sessions": len(engaged),
+            "contained": contained,
+            "handed_off": escalated,
+            "rate": _rate(contained, len(engaged)),
+        },
         handoff_waits=wait_stats(handoffs),
         abstentions={
             "turns": sum(s.abstentions for s in summaries),

@@ -161,14 +161,18 @@ def test_wait_stats_percentiles_and_buckets():
 
 
 def test_dashboard_counts_hours_in_local_time_and_containment():
-    contained = summarize(facts())
+    abstained = summarize(facts())
     handed = summarize(facts(row=session("s2", at=T0 + dt.timedelta(hours=3)), handoffs=[handoff(20)]))
     open_one = summarize(facts(row=session("s3", status="active")))
-    board = build_dashboard([contained, handed, open_one], [handoff(20)], {"high": 2}, "Asia/Shanghai")
-    assert board.sessions == 3
-    assert board.volume_by_hour[9] == 2 and board.volume_by_hour[12] == 1 and sum(board.volume_by_hour) == 3
-    assert board.containment == {"ended_sessions": 2, "contained": 1, "rate": 0.5}
-    assert {c.key: c.count for c in board.top_intents} == {"card_loss": 3, "transfer": 3}
+    answered_turns = [turn(1, "assistant", "您好"), turn(2, "customer", "几点开门", intent="branch_info")]
+    answered = summarize(facts(row=session("s4"), turns=answered_turns))
+    assert (abstained.outcome, handed.outcome, answered.outcome) == ("abstained", "handed_off", "answered")
+    board = build_dashboard([abstained, handed, open_one, answered], [handoff(20)], {"high": 2}, "Asia/Shanghai")
+    assert board.sessions == 4
+    assert board.volume_by_hour[9] == 3 and board.volume_by_hour[12] == 1 and sum(board.volume_by_hour) == 4
+    # finished without a human: only the answered visit (the abstained one ended unresolved)
+    assert board.containment == {"ended_sessions": 3, "contained": 1, "handed_off": 1, "rate": 0.3333}
+    assert {c.key: c.count for c in board.top_intents} == {"card_loss": 3, "transfer": 3, "branch_info": 1}
     assert {c.key: c.count for c in board.risk_events} == {"hold": 3}
     assert board.handoff_waits.median_s == 20
     assert board.findings[0].key == "high" and board.findings[0].count == 2
