@@ -15,22 +15,20 @@ import itertools
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from functools import partial
 from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
-from assistant.conversation import replies
 from assistant.conversation.guard import InputRejected
-from assistant.conversation.schemas import EventIn, Reply, SessionCreate, TurnIn, TurnOut
+from assistant.conversation.schemas import EventIn, SessionCreate, TurnIn, TurnOut
 from assistant.conversation.service import ConversationService, SessionEnded
 from assistant.events import EventBus, Subscription
 from assistant.kiosk import protocol as p
+from assistant.kiosk.camera import KioskCamera
 from assistant.kiosk.echo import BargeInDetector, EchoReference
 from assistant.kiosk.listener import Listener, MicGate
 from assistant.kiosk.services import KioskServices
-from assistant.kiosk.vision_link import VisionLink, decode_jpeg, page_message
 from assistant.kiosk.voice import ReplySpeaker
 from assistant.store.sessions import SessionNotFound, StaleSession
 from speech.asr.stream import Final, Interim, StreamEvent
@@ -68,8 +66,7 @@ class KioskConnection:
         self._listener: Listener | None = None
         self._speaker = ReplySpeaker(services.tts, self.send, self._reference.append, services.phonemize)
         self._speech: asyncio.Task[None] | None = None
-        self._vision: VisionLink | None = None
-        self._vision_loading = False
+        self.camera = KioskCamera(self)
         self._subscription: Subscription | None = None
         self._forwarder: asyncio.Task[None] | None = None
         self._reply_ids = itertools.count(1)
@@ -109,7 +106,7 @@ class KioskConnection:
 
     def _error(self, code: str, message: str) -> None:
         log.info("kiosk input refused: %s: %s", code, message)
-        self._spawn(self.send(p.error(code, message)))
+        self.spawn(self.send(p.error(code, message)))
 
     async def _send_loop(self) -> None:
         while (message := await self._outbox.get()) is not None:
@@ -131,16 +128,15 @@ class KioskConnection:
     async def _tick_loop(self) -> None:
         while True:
             await asyncio.sleep(TICK_S)
-            if self._vision is not None:
-                self._on_vision_events(self._vision.tick())
+            self.camera.tick()
 
-    def _queue(self, job: Job) -> None:
+    def queue(self, job: Job) -> None:
         try:
             self._jobs.put_nowait(job)
         except asyncio.QueueFull:
             self._error("busy", "too many requests at once; please wait for the reply")
 
-    def _spawn(self, coro: Awaitable[Any]) -> None:
+    def spawn(self, coro: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -156,8 +152,7 @@ class KioskConnection:
                     await task
         if self._listener is not None:
             await self._listener.aclose()
-        if self._vision is not None:
-            await self._vision.aclose()
+        await self.camera.aclose()
         if self._subscription is not None:
             await self.events.unsubscribe(self._subscription)
 
@@ -172,38 +167,38 @@ class KioskConnection:
 
     def _dispatch(self, msg: p.ClientMessage) -> None:
         if isinstance(msg, p.Hello):
-            self._queue(lambda: self._hello(msg))
+            self.queue(lambda: self._hello(msg))
         elif isinstance(msg, p.Text):
-            self._queue(lambda: self._turn(TurnIn(text=msg.text, source="typed")))
+            self.queue(lambda: self._turn(TurnIn(text=msg.text, source="typed")))
         elif isinstance(msg, p.Touch):
             extra = {k: v for k, v in (msg.model_extra or {}).items() if isinstance(v, str | int | float | bool)}
             event = EventIn(type="touch", data={**extra, "text": msg.label, "value": msg.value})
-            self._queue(lambda: self._event(event))
+            self.queue(lambda: self._event(event))
         elif isinstance(msg, p.Event):
             try:
                 device_event = EventIn(type=msg.event.type, data=msg.event.data)
             except ValidationError:
                 raise p.ProtocolError("invalid", f"event type {msg.event.type!r} is not accepted") from None
-            self._queue(lambda: self._event(device_event))
+            self.queue(lambda: self._event(device_event))
         elif isinstance(msg, p.Mic):
             self._on_mic(msg.state)
         elif isinstance(msg, p.Frame):
-            self._on_frame(msg)
+            self.camera.on_frame(msg)
         elif isinstance(msg, p.Playback):
             self._on_playback(msg)
         elif isinstance(msg, p.Settings):
             self._on_settings(msg.language, msg.elderly, msg.high_contrast)
         elif isinstance(msg, p.Ping):
-            self._spawn(self.send({"type": "pong"}))
+            self.spawn(self.send({"type": "pong"}))
         elif isinstance(msg, p.Rtc) and self.session_id is not None:
-            self._spawn(self.events.publish(f"kiosk:{self.session_id}:up", msg.model_dump()))
+            self.spawn(self.events.publish(f"kiosk:{self.session_id}:up", msg.model_dump()))
 
     def _on_settings(self, language: str | None, elderly: bool | None, high_contrast: bool | None) -> None:
         if language is not None and language != self.language:
             self.language = language
             if self._listener is not None:  # the next utterance is recognised in the new language
                 listener, self._listener = self._listener, None
-                self._spawn(listener.aclose())
+                self.spawn(listener.aclose())
         if elderly is not None:
             self.elderly = elderly
         if high_contrast is not None:
@@ -242,18 +237,18 @@ class KioskConnection:
         )
         return created.session_id
 
-    async def _session(self) -> str:
+    async def session(self) -> str:
         return self.session_id if self.session_id is not None else await self._new_session()
 
     async def _adopt(self, session_id: str) -> None:
         if session_id == self.session_id:
             return
-        await self._leave_session()
+        await self.leave_session()
         self.session_id = session_id
         self._subscription = await self.events.subscribe(f"session:{session_id}")
         self._forwarder = asyncio.create_task(self._forward(self._subscription), name="kiosk-forward")
 
-    async def _leave_session(self) -> None:
+    async def leave_session(self) -> None:
         self.session_id = None
         if self._forwarder is not None:
             self._forwarder.cancel()
@@ -267,7 +262,7 @@ class KioskConnection:
         async for message in subscription:
             kind = message.get("type")
             if kind == "turn" and isinstance(message.get("turn"), dict):
-                await self._deliver(message["turn"])
+                await self.deliver(message["turn"])
             elif kind == "expert_message":
                 reply_id = self._next_reply_id() if message.get("speak") else None
                 await self.send({**message, "reply_id": reply_id} if reply_id else message)
@@ -275,7 +270,7 @@ class KioskConnection:
                     self._start_speech(reply_id, str(message.get("text", "")), self.language)
             elif kind == "session_ended":
                 await self.send(message)
-                self._stop_speech()
+                self.stop_speech()
                 self.session_id, self._forwarder, self._subscription = None, None, None
                 await self.events.unsubscribe(subscription)
                 return
@@ -294,7 +289,7 @@ class KioskConnection:
     async def _call(self, action: Callable[[str], Awaitable[TurnOut]], upstream: str | None = None) -> None:
         """Run a turn on the current session (a new one if it ended), map errors to `error` messages."""
         for attempt in range(2):
-            sid = await self._session()
+            sid = await self.session()
             try:
                 out = await action(sid)
             except InputRejected as exc:
@@ -302,7 +297,7 @@ class KioskConnection:
                 return
             except (SessionEnded, SessionNotFound):
                 await self.send({"type": "session_ended", "reason": "ended"})
-                await self._leave_session()
+                await self.leave_session()
                 continue  # the customer keeps talking: carry on in a fresh session
             except StaleSession:
                 if attempt:
@@ -310,29 +305,28 @@ class KioskConnection:
                 continue
             if upstream:
                 await self.events.publish(f"kiosk:{sid}:up", {"type": "customer_message", "text": upstream})
-            await self._deliver(out.model_dump(mode="json"))
+            await self.deliver(out.model_dump(mode="json"))
             return
 
     def _next_reply_id(self) -> str:
         return f"r{next(self._reply_ids)}"
 
-    async def _deliver(self, turn: dict[str, Any]) -> None:
+    async def deliver(self, turn: dict[str, Any]) -> None:
         """A reply on screen (text, cards, citations) and then in the avatar's voice."""
         reply_id = self._next_reply_id()
         await self.send({"type": "reply", "reply_id": reply_id, "turn": turn})
-        if self._vision is not None:
-            self._vision.screen.update(turn)
+        self.camera.screen_update(turn)
         reply = turn.get("reply") or {}
         self._start_speech(reply_id, str(reply.get("text", "")), str(reply.get("language") or self.language))
 
     def _start_speech(self, reply_id: str, text: str, lang: str) -> None:
-        self._stop_speech()
+        self.stop_speech()
         self._reference.reset(reply_id)
         self._gate.restart()
         rate = self.services.rate(self.elderly)
         self._speech = asyncio.create_task(self._speaker.speak(reply_id, text, lang, rate), name="kiosk-speech")
 
-    def _stop_speech(self) -> None:
+    def stop_speech(self) -> None:
         if self._speech is not None and not self._speech.done():
             self._speech.cancel()
         self._speech = None
@@ -375,8 +369,8 @@ class KioskConnection:
     def _barge_in(self) -> None:
         reply_id = self._reference.reply_id
         log.info("kiosk barge-in on %s (%s)", reply_id, self._barge.last_decision)
-        self._stop_speech()
-        self._spawn(self.send({"type": "barge_in", "reply_id": reply_id}))
+        self.stop_speech()
+        self.spawn(self.send({"type": "barge_in", "reply_id": reply_id}))
         self._reference.ended(reply_id, self._barge.mic_clock)
 
     def _on_playback(self, msg: p.Playback) -> None:
@@ -393,93 +387,4 @@ class KioskConnection:
             await self.send({"type": "asr", "text": result.text, "final": True, "confidence": result.confidence})
             if result.text:
                 confidence = min(max(result.confidence, 0.0), 1.0)
-                self._queue(lambda: self._turn(TurnIn(text=result.text, source="speech", asr_confidence=confidence)))
-
-    # -- camera ------------------------------------------------------------------------------------
-
-    def _on_frame(self, msg: p.Frame) -> None:
-        options = self.services.settings.avatar.vision
-        jpeg = decode_jpeg(msg.jpeg, options.max_frame_bytes)
-        if self._vision is None:
-            if not self._vision_loading:
-                self._vision_loading = True
-                self._spawn(self._start_vision())
-            return  # frames during the model load are dropped
-        self._vision.screen.page_sensitive = msg.sensitive
-        task = self._vision.submit(jpeg)
-        if task is not None:
-            self._spawn(self._analysed(task))
-
-    async def _start_vision(self) -> None:
-        analyzer = await self.services.analyzer()
-        if analyzer is None:
-            reason = f"camera analysis is unavailable: {self.services.vision_error}"
-            await self.send(p.error("vision_unavailable", reason))
-            return
-        from avatar.vision.session import KioskVisionFeed
-
-        feed = KioskVisionFeed(analyzer, self.services.settings.avatar.left_after_s, kiosk=self.device_id or "")
-        self._vision = VisionLink(feed, self.services.settings.avatar.vision.max_frame_bytes)
-
-    async def _analysed(self, task: asyncio.Task[Any]) -> None:
-        assert self._vision is not None
-        rejected = self._vision.feed.stats.rejected
-        events = await task
-        if self._vision.feed.stats.rejected > rejected:
-            await self.send(p.error("bad_frame", self._vision.feed.stats.last_error))
-        self._on_vision_events(events)
-
-    def _on_vision_events(self, events: list[Any]) -> None:
-        for event in events:
-            message = page_message(event, self.language)
-            self._spawn(self.send(message))
-            name = message["event"]
-            if name == "arrived":
-                self._queue(partial(self._arrived, message))
-            elif name == "left":
-                self._queue(partial(self._left, message))
-            elif name != "gaze":
-                self._queue(partial(self._vision_event, name, dict(event.data)))
-
-    async def _arrived(self, message: dict[str, Any]) -> None:
-        """A customer stepped up: the avatar greets once per session."""
-        sid = await self._session()
-        await self._post_vision(sid, "arrived", {"faces": message.get("faces")})
-        if sid in self.greeted:
-            return
-        self.greeted.add(sid)
-        greeting = Reply(
-            text=replies.render("welcome", self.language),
-            language=replies.reply_language(self.language),
-            suggestions=replies.options("welcome_suggestions", self.language),
-        )
-        await self._deliver(TurnOut(reply=greeting, intent="greeting").model_dump(mode="json"))
-
-    async def _left(self, message: dict[str, Any]) -> None:
-        """The customer walked away: end the session and clear the screen (privacy)."""
-        sid = self.session_id
-        self._stop_speech()
-        if sid is None:
-            return
-        await self._post_vision(sid, "left", {"visit_s": message.get("visit_s")})
-        with contextlib.suppress(SessionNotFound, SessionEnded):
-            await self.conversation.end(sid)
-        await self._leave_session()
-        await self.send({"type": "session_ended", "reason": "customer_left"})
-
-    async def _vision_event(self, name: str, data: dict[str, Any]) -> None:
-        if self.session_id is None:
-            return
-        out = await self._post_vision(self.session_id, name, data)
-        if out is not None and out.reply.text:
-            await self._deliver(out.model_dump(mode="json"))
-
-    async def _post_vision(self, sid: str, name: str, data: dict[str, Any]) -> TurnOut | None:
-        """The event into the session (risk and transcript); a service that does not take it is fine."""
-        try:
-            return await self.conversation.event(sid, EventIn(type="vision", data={"event": name, **data}))
-        except InputRejected:
-            return None
-        except (SessionEnded, SessionNotFound, StaleSession) as exc:
-            log.info("vision event %s not recorded: %r", name, exc)
-            return None
+                self.queue(lambda: self._turn(TurnIn(text=result.text, source="speech", asr_confidence=confidence)))
