@@ -223,3 +223,30 @@ def test_review_and_export_on_postgresql(postgres_url, tmp_path: Path):
         exported = client.get("/api/v1/supervisor/export", params={"session_id": sid}, headers=headers).text
         assert MASKED_ID in exported and ID_NUMBER not in exported
         assert client.app.state.audit.verify().ok  # type: ignore[attr-defined]
+
+
+def test_cli_export_of_a_day_is_masked_and_audited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from typer.testing import CliRunner
+
+    from assistant.audit import AuditLog
+    from assistant.cli import app as cli
+    from assistant.store import Database
+    from assistant.store.sessions import NewTurn, SessionStore
+
+    monkeypatch.setenv("LOBBY_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("LOBBY_DATABASE_URL", raising=False)
+    db = Database(Settings(_env_file=None).effective_database_url)  # type: ignore[call-arg]
+    db.upgrade()
+    store = SessionStore(db)
+    sid = store.create("kiosk", "BJ001").id
+    store.append_turn(sid, NewTurn(speaker="customer", text=f"身份证{ID_NUMBER}", intent="card_loss"))
+    out = tmp_path / "day.jsonl"
+    result = CliRunner().invoke(cli, ["transcripts", "export", "--date", TODAY.isoformat(), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert json.loads(text)["session_id"] == sid and MASKED_ID in text and ID_NUMBER not in text
+    entry = AuditLog(db).list(action="export")[0]
+    assert entry.actor.startswith("cli:") and entry.details["sessions"] == 1
+    bad = CliRunner().invoke(cli, ["transcripts", "export", "--date", "2026-13-01"])
+    assert bad.exit_code == 2
+    db.dispose()
