@@ -12,8 +12,9 @@
     return node;
   }
 
-  function frame(width, height, label) {
-    const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": label, class: "sv-svg" });
+  function frame(width, height, label, margin) {
+    const m = margin || 0;  // room for labels centred on the first and last bars
+    const root = svg("svg", { viewBox: `${-m} 0 ${width + 2 * m} ${height}`, role: "img", "aria-label": label, class: "sv-svg" });
     root.appendChild(svg("title", {}, label));
     return root;
   }
@@ -23,7 +24,7 @@
     const width = 480, height = 160, base = 130, top = 12;
     const max = Math.max(1, ...values);
     const step = width / values.length;
-    const root = frame(width, height, label);
+    const root = frame(width, height, label, 12);
     root.appendChild(svg("line", { x1: 0, y1: base, x2: width, y2: base, class: "sv-axis" }));
     values.forEach((value, i) => {
       const h = ((base - top) * value) / max;
