@@ -20,7 +20,7 @@ class LlmOptions(BaseModel):
     base_url: str = Field("", description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8001/v1.")
     model: str = Field("", description="Model name the server knows.")
     api_key: SecretStr = Field(SecretStr(""), description="Bearer key of the server; empty sends a placeholder.")
-    timeout_s: float = Field(4.0, gt=0, le=120, description="Past this the grounded text is used.")
+    timeout_s: float = Field(4.0, gt=0, le=900, description="Past this the grounded text is used.")
     max_tokens: int = Field(200, ge=16, le=2048)
     temperature: float = Field(0.2, ge=0, le=2)
     cooldown_s: float = Field(30.0, ge=0, description="After a failure the LLM is skipped this long (no waiting).")

@@ -41,10 +41,14 @@ def _prompts() -> dict[str, Any]:
     return dict(data)
 
 
-def _clean(raw: str) -> str:
-    """The model's answer as plain spoken text: one paragraph, no wrapping quotes or label."""
+def _clean(raw: str, question: str) -> str:
+    """The model's answer as plain spoken text: one paragraph, no wrapping quotes, label or echo of the
+    question (small models like to start by repeating it)."""
     text = re.sub(r"\s+", " ", raw).strip()
     text = re.sub(r"^(rewritten answer|answer|回答|答复)\s*[:：]\s*", "", text, flags=re.IGNORECASE)
+    asked = question.strip()
+    if asked and text.startswith(asked) and len(text) > len(asked):
+        text = text[len(asked) :]
     return text.strip(_QUOTES + " ")
 
 
@@ -92,7 +96,7 @@ class GroundedRephraser:
             return self._failed(grounded, "timeout")
         except Exception as exc:  # any client, HTTP or model error: the customer still gets the grounded text
             return self._failed(grounded, f"llm_error:{type(exc).__name__}")
-        candidate = _clean(str(raw))
+        candidate = _clean(str(raw), values["question"])
         verdict = self.checker.check(candidate, grounded, sources, lang)
         if not verdict.ok:
             log.info("llm rephrasing rejected: %s", verdict.reason)

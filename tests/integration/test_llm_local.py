@@ -21,7 +21,8 @@ from assistant.llm.facts import FactChecker
 from assistant.llm.rephraser import GroundedRephraser
 from tests.conftest import PREPARED_MODELS
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+# A 0.5B model on two busy cores can take minutes for one answer: generous limits, this tier is slow anyway.
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(1200)]
 
 if importlib.util.find_spec("llama_cpp") is None:
     pytest.skip(
@@ -40,7 +41,7 @@ CASES = [
 @pytest.fixture(scope="module")
 def local_rephraser() -> GroundedRephraser:
     models_dir = Path(os.environ.get("LOBBY_MODELS_DIR", PREPARED_MODELS))
-    options = LlmOptions(enabled=True, backend="local", timeout_s=120, max_tokens=96, temperature=0.0)
+    options = LlmOptions(enabled=True, backend="local", timeout_s=600, max_tokens=96, temperature=0.0)
     model = make_chat_model(options, models_dir)  # joins and checks the GGUF on first use
     assert LOCAL_GGUF.status(models_dir)["ok"]
     started = time.perf_counter()

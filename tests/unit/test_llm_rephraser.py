@@ -65,6 +65,13 @@ async def test_a_faithful_rephrasing_is_used():
     assert out.text == "您好，大额存单20万元起存，三年期的年利率是1.90%。"  # wrapping quotes removed
 
 
+async def test_an_echo_of_the_question_is_not_said():
+    grounded = "We open at 09:00 on weekdays."
+    model = ScriptedChat(replies=["When do you open? We open at 09:00 on weekdays."])
+    out = await rephraser(model).rephrase(grounded, "When do you open?", [grounded], "en")
+    assert (out.text, out.used_llm) == (grounded, True)
+
+
 async def test_a_rephrasing_with_a_wrong_number_falls_back_to_the_grounded_text():
     model = ScriptedChat(replies=["大额存单20万元起存，三年期年利率2.15%，非常划算。"])
     out = await rephraser(model).rephrase(GROUNDED, "大额存单利率多少", SOURCES, "zh")
