@@ -195,7 +195,10 @@ def test_customer_voice_during_playback_stops_it_and_streams_pcm(
 ) -> None:
     """The page's own voice-activity check (mic-worklet.js) stops the avatar when the customer talks over it."""
     # The customer speaks every 4 s, so on a busy machine one utterance still falls inside the reply.
-    wav = utterances_wav(tmp_path / "late-speech.wav", [2.5, *["zh_balance.wav", 1.5] * 6])
+    parts: list[str | float] = [2.5]
+    for _ in range(6):
+        parts += ["zh_balance.wav", 1.5]
+    wav = utterances_wav(tmp_path / "late-speech.wav", parts)
     fake = FakeKiosk(on_text=speaking_reply(chunks=4, duration_s=1.5))
     browser = launch_browser([*FAKE_MEDIA_ARGS, AUTOPLAY, f"--use-file-for-fake-audio-capture={wav}%noloop"])
     page, errors = open_page(browser, page_url, fake)
