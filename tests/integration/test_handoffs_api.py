@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from assistant.api.app import create_app
 from assistant.config import Settings
@@ -232,3 +233,27 @@ def test_a_rejected_authorisation_stops_the_journey(app: TestClient):
     assert response.status_code == 200, response.text
     assert response.json()["turn"]["journey"]["status"] == "rejected"
     assert "未获授权" in response.json()["turn"]["reply"]["text"]
+
+
+def test_the_staff_socket_relays_the_watched_kiosk_and_survives_bad_frames(app: TestClient):
+    sid, hid = handoff_for(app, say_id=False)
+    expert = staff(app, "exp_b")
+    assert app.post(f"/api/v1/handoffs/{hid}/accept", headers=expert).status_code == 200
+    with app.websocket_connect("/api/v1/staff/ws", headers=expert) as ws:
+        assert ws.receive_json()["type"] == "hello"
+        ws.send_text("not json")
+        assert ws.receive_json()["code"] == "bad_json"
+        ws.send_json({"type": "watch", "session_id": "someone-elses"})
+        assert ws.receive_json()["code"] == "forbidden"
+        ws.send_json({"type": "watch", "session_id": sid})
+        assert ws.receive_json() == {"type": "watching", "session_id": sid}
+        app.portal.call(app.app.state.events.publish, f"kiosk:{sid}:up", {"type": "customer_message", "text": "在吗"})
+        while (msg := ws.receive_json())["type"] != "customer_message":
+            pass
+        assert msg == {"type": "customer_message", "text": "在吗", "session_id": sid}
+        ws.send_json({"type": "ping"})
+        while ws.receive_json()["type"] != "pong":
+            pass
+    with pytest.raises(WebSocketDisconnect) as refused, app.websocket_connect("/api/v1/staff/ws", headers=kiosk(app)):
+        pass
+    assert refused.value.code == 4403
