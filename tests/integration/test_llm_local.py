@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import socket
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from assistant.llm.assets import LOCAL_GGUF
@@ -61,3 +66,52 @@ async def test_the_local_model_rephrases_and_only_checked_text_is_said(local_rep
     assert verdict.ok  # what the customer hears always passes the check ...
     if not out.used_llm:
         assert out.text == grounded and out.reason.startswith("rejected:")  # ... or is the grounded text
+
+
+# --- the same GGUF behind llama.cpp's own OpenAI-compatible server, through langchain-openai -----------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def llama_server() -> Iterator[str]:
+    if importlib.util.find_spec("sse_starlette") is None:
+        pytest.skip("llama.cpp's server needs sse-starlette and starlette-context (the llm-local extra)")
+    models_dir = Path(os.environ.get("LOBBY_MODELS_DIR", PREPARED_MODELS))
+    gguf = LOCAL_GGUF.prepare(models_dir) / LOCAL_GGUF.joined_name
+    port = _free_port()
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", "qwen-local"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            assert server.poll() is None, "llama.cpp's server exited at start"
+            try:
+                if httpx.get(f"{url}/models", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("llama.cpp's server did not answer within 180 s")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+async def test_a_real_openai_compatible_server_goes_through_the_same_check(llama_server):
+    options = LlmOptions(enabled=True, base_url=llama_server, model="qwen-local", timeout_s=600, max_tokens=96)
+    rephraser = GroundedRephraser(make_chat_model(options, Path("unused")), options)
+    language, question, grounded = CASES[0]
+    started = time.perf_counter()
+    out = await rephraser.rephrase(grounded, question, [grounded], language)
+    print(f"\n[server {language}] {time.perf_counter() - started:.2f} s used={out.used_llm} reason={out.reason}")
+    print(f" raw: {out.raw!r}")
+    assert out.raw.strip(), out  # the server's model answered through langchain-openai
+    assert FactChecker.with_bank_names().check(out.text, grounded, [grounded], language).ok
