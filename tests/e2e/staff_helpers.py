@@ -64,3 +64,4 @@ def sign_in(page: Any, url: str, username: str) -> None:
     page.fill("#password", DEMO_PASSWORD)
     page.click("#sign-in-submit")
     page.wait_for_selector("#workspace:not([hidden])", timeout=20000)
+    page.wait_for_selector("#staff-sign-in", state="hidden", timeout=5000)

@@ -48,7 +48,8 @@ def test_expert_accepts_a_handoff_and_the_message_reaches_the_kiosk(live_server:
     screenshot(expert, "accepted")
     screenshot(kiosk, "kiosk-message")
     expert.click("#finish")
-    expert.wait_for_selector("#chat[hidden]", timeout=15000)
+    expert.wait_for_selector("#ctx-title:has-text('finished')", timeout=15000)
+    assert expert.is_hidden("#chat")
 
 
 def test_expert_approves_an_authorisation_and_the_journey_continues(live_server: LiveServer, browser: Any, screenshot):
