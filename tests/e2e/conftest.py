@@ -101,7 +101,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, built_knowledge: Path)
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_driver() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
