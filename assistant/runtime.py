@@ -79,6 +79,7 @@ async def open_runtime(settings: Settings, readiness: Readiness | None = None) -
         access, audit = await asyncio.to_thread(open_access, settings, db), AuditLog(db)
         conversation = await asyncio.to_thread(build_conversation, settings, sessions, handoffs, knowledge, bank)
         conversation.after_end = reviewer.after_end
+        conversation.audit = audit
         yield Runtime(
             settings,
             db,

@@ -55,6 +55,8 @@ def ingest(
     base = _open(kb)
     report = base.ingest(list(paths) if paths else None, replace=replace, progress=not json_out)
     data = report.to_dict()
+    if report.embedded or report.removed_documents:
+        _audit_knowledge_change(data)
     if json_out:
         emit_json(data)
     else:
@@ -67,6 +69,23 @@ def ingest(
         )
     if data["errors"] and not report.chunks:
         raise typer.Exit(1)
+
+
+def _audit_knowledge_change(report: dict[str, Any]) -> None:
+    """What the assistant may tell customers changed: the audit chain keeps who did it and what changed."""
+    import getpass
+
+    from assistant.audit import AuditLog
+    from assistant.store import Database
+
+    db = Database(load_settings(runtime=True).effective_database_url)
+    try:
+        db.upgrade()
+        keys = ("documents", "chunks", "files", "embedded", "reused", "removed_documents", "errors")
+        details = {k: report[k] for k in keys if k in report}
+        AuditLog(db).record(f"cli:{getpass.getuser()}", None, "knowledge_change", str(report.get("kb")), details)
+    finally:
+        db.dispose()
 
 
 @app.command()

@@ -34,6 +34,7 @@ from assistant.conversation.journeys import (
     reply_of,
 )
 from assistant.conversation.locks import SessionLocks
+from assistant.conversation.money_audit import AuditSink, audit_money_steps
 from assistant.conversation.schemas import (
     Card,
     Citation,
@@ -123,6 +124,7 @@ class ConversationService:
         self._risk = RiskDesk(risk or RiskEngine(money=money), handoffs, journeys)
         self.after_end: Callable[[str], Any] | None = None  # the compliance pass (set by the runtime)
         self.rephraser: Rephraser | None = None  # the optional LLM (set by the runtime when it is on)
+        self.audit: AuditSink | None = None  # money-moving steps go into the audit chain (set by the runtime)
 
     # -- sessions ---------------------------------------------------------------------------------
 
@@ -269,6 +271,7 @@ class ConversationService:
                 latency_ms=out.latency_ms,
             )
             await asyncio.to_thread(self._sessions.record, session_id, [staff, reply], turn.state, turn.row.version)
+            await asyncio.to_thread(self._audit_money, turn)
             return out
 
     async def _observe(self, session_id: str, event: EventIn) -> TurnOut:
@@ -508,6 +511,13 @@ class ConversationService:
             latency_ms=out.latency_ms,
         )
         self._sessions.record(turn.row.id, [customer, assistant], turn.state, expected_version=turn.row.version)
+        self._audit_money(turn)
+
+    def _audit_money(self, turn: Turn) -> None:
+        """After the turn is stored: a money step that the transcript shows is also in the audit chain."""
+        if self.audit is not None:
+            row = turn.row
+            audit_money_steps(self.audit, row.id, row.channel, row.device_id, turn.calls)
 
     @staticmethod
     def _say(key: str, language: str, suggestions: list[str] | None = None, **values: Any) -> Reply:

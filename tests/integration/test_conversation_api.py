@@ -163,6 +163,13 @@ def test_transfer_journey_with_a_side_question_runs_to_completion(app_client):
     done = say(app_client, sid, "确认")
     assert done["journey"]["status"] == "completed"
     assert any(card["type"] == "receipt" for card in done["reply"]["cards"])
+    # the money step is also in the tamper-evident audit chain, with the transcript's masked arguments
+    audit = app_client.app.state.audit
+    steps = [e for e in audit.list(action="money_step") if e.subject == sid]
+    assert [e.details["operation"] for e in steps] == ["transfer"]
+    assert steps[0].details["idempotency_key"].startswith("jrn-")
+    assert LI_XIUYING_ACCOUNT not in str(steps[0].details)
+    assert audit.verify().ok
 
 
 def test_money_never_moves_without_confirmation(app_client):
@@ -172,6 +179,7 @@ def test_money_never_moves_without_confirmation(app_client):
         say(app_client, sid, text)
     cancelled = say(app_client, sid, "取消")
     assert cancelled["journey"]["status"] == "cancelled"
+    assert not [e for e in app_client.app.state.audit.list(action="money_step") if e.subject == sid]
     view = app_client.get(f"/api/v1/sessions/{sid}").json()
     assert view["journey"]["status"] == "cancelled"
 

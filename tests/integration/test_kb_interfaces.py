@@ -56,6 +56,10 @@ def test_cli_ingest_search_ask_stats_eval(cli_env, corpus, tmp_path):
     out = json.loads(run(["kb", "ingest", "--json"], cli_env).stdout)  # bare: the configured content
     assert out["documents"] == 4 and out["errors"] == 1
     assert any(i["path"].endswith("broken.jsonl") and i["line"] == 2 for i in out["issues"])
+    changes = json.loads(run(["audit", "list", "--action", "knowledge_change", "--json"], cli_env).stdout)
+    assert [r["details"]["documents"] for r in changes] == [4]  # a knowledge change is audited
+    run(["kb", "ingest", "--json"], cli_env)  # nothing changed: nothing more audited
+    assert len(json.loads(run(["audit", "list", "--action", "knowledge_change", "--json"], cli_env).stdout)) == 1
 
     found = json.loads(run(["kb", "search", "卡丢了怎么办", "--json", "--k", "2"], cli_env).stdout)
     assert found["results"][0]["doc_id"] == "faq-lost"
