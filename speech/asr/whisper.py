@@ -286,7 +286,7 @@ class WhisperRecognizer:
             Segment(
                 start=round(float(s.start), 3),
                 end=round(float(s.end), 3),
-                text=s.text,
+                text=segment_text(s.text),
                 avg_logprob=round(float(s.avg_logprob), 4),
                 no_speech_prob=round(float(s.no_speech_prob), 4),
                 compression_ratio=round(float(s.compression_ratio), 4),
@@ -294,6 +294,12 @@ class WhisperRecognizer:
             for s in raw_segments
         ]
         return segments, info
+
+
+def segment_text(raw: str) -> str:
+    """A segment's text without U+FFFD: whisper's byte-level tokens can split a Chinese character across
+    two segments, and each half decodes to the replacement character, which the kiosk would show."""
+    return raw.replace("\ufffd", "")
 
 
 def normalize_peak(samples: npt.NDArray[np.float32], target: float = 0.9) -> npt.NDArray[np.float32]:

@@ -63,3 +63,11 @@ def test_decoder_statistics() -> None:
 def test_only_bad_segments_go() -> None:
     kept, dropped = HallucinationGuard().filter([seg("我想查一下余额"), seg("谢谢观看")])
     assert [s.text for s in kept] == ["我想查一下余额"] and dropped == ["谢谢观看"]
+
+
+def test_a_character_split_between_segments_leaves_no_replacement_glyph():
+    from speech.asr.whisper import segment_text
+
+    assert segment_text("我想查一下账户余额\ufffd") == "我想查一下账户余额"
+    assert segment_text("\ufffd的银行卡丢了") == "的银行卡丢了"
+    assert segment_text("你们几点开门") == "你们几点开门"
