@@ -31,7 +31,10 @@ _ID_18 = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
 # Separators people type between digit groups: space, hyphen, and their full-width / CJK forms
 # (ideographic space U+3000, full-width hyphen U+FF0D, en and em dashes).
 _SEP = "[ \\-\u3000\uff0d\u2013\u2014]"
-_DIGIT_RUN = re.compile(rf"(?<!\d)(?:\d{{10,}}|\d{{3,6}}(?:{_SEP}\d{{3,4}}){{1,7}}(?:{_SEP}\d{{1,2}})?)(?!\d)")
+# An ID number's check digit X may end a grouped run ("440 305 145 709 144 00X"): it belongs to the run.
+_DIGIT_RUN = re.compile(
+    rf"(?<!\d)(?:\d{{10,}}|\d{{3,6}}(?:{_SEP}\d{{3,4}}){{1,7}}(?:{_SEP}\d{{1,2}})?)(?:[Xx](?![A-Za-z]))?(?!\d)"
+)
 _SEPS = re.compile(_SEP)
 MIN_DIGITS = 10
 _PASSPORT = re.compile(r"[A-Za-z]{1,2}\d{7,}")
