@@ -18,9 +18,10 @@ from typing import Any, Literal
 
 import cn2an
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from assistant.conversation.schemas import EventIn, SessionCreate, TurnIn, TurnOut
+from assistant.conversation.yaml_sets import load_yaml_list
 from assistant.runtime import Runtime
 from knowledge.base import default_content_dir
 from knowledge.loaders import discover, load_file
@@ -108,22 +109,7 @@ class Dialogue(BaseModel):
 
 def load_dialogues(path: Path) -> list[Dialogue]:
     """Every dialogue in a YAML file (a list) or in the *.yaml files of a directory, ids unique."""
-    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
-    if not files or not all(f.is_file() for f in files):
-        raise DialogueError(f"{path}: no dialogue files")
-    dialogues: list[Dialogue] = []
-    for file in files:
-        try:
-            raw = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise DialogueError(f"{file}: not YAML: {exc}") from exc
-        if not isinstance(raw, list):
-            raise DialogueError(f"{file}: expected a list of dialogues")
-        for index, item in enumerate(raw):
-            try:
-                dialogues.append(Dialogue.model_validate(item))
-            except ValidationError as exc:
-                raise DialogueError(f"{file}: dialogue #{index + 1}: {exc}") from exc
+    dialogues = load_yaml_list(path, Dialogue, "dialogue", DialogueError)
     seen: set[str] = set()
     for d in dialogues:
         if d.id in seen:

@@ -14,11 +14,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.conversation.dialogues import Step, check_turn
 from assistant.conversation.schemas import SessionCreate, TurnIn, TurnOut
+from assistant.conversation.yaml_sets import load_yaml_list
 from assistant.risk.rules import ACTION_RANK, ACTIONS, DATA_DIR
 
 SCENARIO_DIR = DATA_DIR / "scenarios"
@@ -45,30 +45,18 @@ class Scenario(BaseModel):
 def load_scenarios(path: Path = SCENARIO_DIR) -> list[Scenario]:
     """Every scenario in a YAML file (a list) or in the *.yaml files of a directory; ids unique, and a
     scam never expects `allow` nor a benign visit anything else."""
-    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
-    if not files or not all(f.is_file() for f in files):
-        raise ScenarioError(f"{path}: no scenario files")
-    found: list[Scenario] = []
-    for file in files:
-        try:
-            raw = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise ScenarioError(f"{file}: not YAML: {exc}") from exc
-        if not isinstance(raw, list):
-            raise ScenarioError(f"{file}: expected a list of scenarios")
-        for index, item in enumerate(raw):
-            try:
-                scenario = Scenario.model_validate(item)
-            except ValidationError as exc:
-                raise ScenarioError(f"{file}: scenario #{index + 1}: {exc}") from exc
-            if (scenario.label == "scam") == (scenario.expect == "allow"):
-                raise ScenarioError(f"{file}: {scenario.id}: a scam expects warn/hold/block, a benign visit allow")
-            found.append(scenario)
+    found = load_yaml_list(path, Scenario, "scenario", ScenarioError, _label_matches_expect)
     ids = [s.id for s in found]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise ScenarioError(f"duplicate scenario ids {duplicates}")
     return found
+
+
+def _label_matches_expect(file: Path, scenario: Scenario) -> None:
+    """A scam must expect a warning or stronger, a benign visit `allow`: a set that says otherwise is wrong."""
+    if (scenario.label == "scam") == (scenario.expect == "allow"):
+        raise ScenarioError(f"{file}: {scenario.id}: a scam expects warn/hold/block, a benign visit allow")
 
 
 def strongest(outs: list[TurnOut]) -> tuple[str, list[str]]:
