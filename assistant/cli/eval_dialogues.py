@@ -6,16 +6,13 @@ with --json, a short table otherwise. The sandbox bank is reset before each dial
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from assistant.cli.common import JsonOption, emit_json, fail, load_settings
+from assistant.cli.common import JsonOption, emit_json
+from assistant.cli.scripted import run_on_runtime, select
 from assistant.conversation.dialogues import DATA_DIR, DialogueError, load_dialogues, run_dialogues
-from assistant.logging import configure_logging
-from assistant.runtime import open_runtime
 
 
 def dialogues(
@@ -25,19 +22,8 @@ def dialogues(
     json_out: bool = JsonOption,
 ) -> None:
     """Task success rate, correct back-end calls rate and ungrounded facts over scripted dialogues."""
-    if not path.exists():
-        fail(f"{path}: no such file or directory")
-    try:
-        selected = load_dialogues(path)
-    except DialogueError as exc:
-        fail(str(exc))
-    if only:
-        selected = [d for d in selected if only in d.id]
-    if not selected:
-        fail("no dialogues selected")
-    settings = load_settings(runtime=True)
-    configure_logging("WARNING", json_output=False)
-    report = asyncio.run(_run(settings, selected))
+    selected = select(path, load_dialogues, DialogueError, only, "dialogues")
+    report = run_on_runtime(run_dialogues, selected)
     report["source"] = str(path)
     if not trace:
         for failure in report["failures"]:
@@ -51,8 +37,3 @@ def dialogues(
     typer.echo(f"ungrounded facts           {report['ungrounded_facts']}")
     for failure in report["failures"]:
         typer.echo(f"FAIL {failure['id']}: " + "; ".join(failure["reasons"]))
-
-
-async def _run(settings: Any, selected: list[Any]) -> dict[str, Any]:
-    async with open_runtime(settings) as runtime:
-        return await run_dialogues(runtime, selected)

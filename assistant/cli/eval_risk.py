@@ -7,16 +7,13 @@ reset before each visit.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from assistant.cli.common import JsonOption, emit_json, fail, load_settings
-from assistant.logging import configure_logging
+from assistant.cli.common import JsonOption, emit_json
+from assistant.cli.scripted import run_on_runtime, select
 from assistant.risk.scenarios import SCENARIO_DIR, ScenarioError, load_scenarios, run_scenarios
-from assistant.runtime import open_runtime
 
 
 def risk(
@@ -25,19 +22,8 @@ def risk(
     json_out: bool = JsonOption,
 ) -> None:
     """Fraud detection recall and false-alarm rate per action over scam and benign visits."""
-    if not path.exists():
-        fail(f"{path}: no such file or directory")
-    try:
-        selected = load_scenarios(path)
-    except ScenarioError as exc:
-        fail(str(exc))
-    if only:
-        selected = [s for s in selected if only in s.id]
-    if not selected:
-        fail("no scenarios selected")
-    settings = load_settings(runtime=True)
-    configure_logging("WARNING", json_output=False)
-    report = asyncio.run(_run(settings, selected))
+    selected = select(path, load_scenarios, ScenarioError, only, "scenarios")
+    report = run_on_runtime(run_scenarios, selected)
     report["source"] = str(path)
     if json_out:
         emit_json(report)
@@ -55,8 +41,3 @@ def risk(
 
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
-
-
-async def _run(settings: Any, selected: list[Any]) -> dict[str, Any]:
-    async with open_runtime(settings) as runtime:
-        return await run_scenarios(runtime, selected)
