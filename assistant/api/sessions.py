@@ -6,9 +6,9 @@ sees the sessions it started: its device and branch come from its token, never f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from starlette.concurrency import run_in_threadpool
@@ -19,6 +19,8 @@ from assistant.conversation.schemas import EventIn, SessionCreate, SessionCreate
 from assistant.conversation.service import ConversationService, SessionEnded
 from assistant.store.sessions import SessionNotFound, SessionStore, StaleSession
 
+P = ParamSpec("P")
+T = TypeVar("T")
 router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
 
 
@@ -63,6 +65,20 @@ async def _check_owner(request: Request, session_id: str, principal: Principal) 
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"session {session_id} not found")
 
 
+async def _on_own_session(
+    request: Request,
+    principal: Principal,
+    action: Callable[Concatenate[str, P], Awaitable[T]],
+    session_id: str,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """`action(session_id, ...)` once the owner check passes, the conversation's errors mapped to HTTP."""
+    await _check_owner(request, session_id, principal)
+    with _as_http_errors():
+        return await action(session_id, *args, **kwargs)
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SessionCreated)
 async def create_session(body: SessionCreate, conversation: ConversationDep, principal: Converser) -> SessionCreated:
     """Start a visit (kiosk) or a counter conversation (teller); the reply is the greeting."""
@@ -77,9 +93,7 @@ async def post_turn(
     request: Request, session_id: str, body: TurnIn, conversation: ConversationDep, principal: Converser
 ) -> TurnOut:
     """One customer utterance (typed, spoken or tapped) -> the assistant's reply."""
-    await _check_owner(request, session_id, principal)
-    with _as_http_errors():
-        return await conversation.turn(session_id, body)
+    return await _on_own_session(request, principal, conversation.turn, session_id, body)
 
 
 @router.post("/{session_id}/events", response_model=TurnOut, responses=NOT_FOUND)
@@ -87,9 +101,7 @@ async def post_event(
     request: Request, session_id: str, body: EventIn, conversation: ConversationDep, principal: Converser
 ) -> TurnOut:
     """A device or screen event (ID card read, QR scanned, booking code, touch) -> the reply."""
-    await _check_owner(request, session_id, principal)
-    with _as_http_errors():
-        return await conversation.event(session_id, body)
+    return await _on_own_session(request, principal, conversation.event, session_id, body)
 
 
 @router.get("/{session_id}", response_model=SessionView, responses=NOT_FOUND)
@@ -97,9 +109,7 @@ async def get_session(
     request: Request, session_id: str, conversation: ConversationDep, principal: Reader
 ) -> SessionView:
     """State and transcript, personal data masked."""
-    await _check_owner(request, session_id, principal)
-    with _as_http_errors():
-        return await conversation.view(session_id)
+    return await _on_own_session(request, principal, conversation.view, session_id)
 
 
 @router.post("/{session_id}/end", response_model=SessionView, responses=NOT_FOUND)
@@ -107,6 +117,4 @@ async def end_session(
     request: Request, session_id: str, conversation: ConversationDep, principal: Converser
 ) -> SessionView:
     """End the visit explicitly (the kiosk also ends it when the customer walks away)."""
-    await _check_owner(request, session_id, principal)
-    with _as_http_errors():
-        return await conversation.end(session_id)
+    return await _on_own_session(request, principal, conversation.end, session_id)
