@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 
@@ -12,34 +13,22 @@ from assistant.store import Database
 from assistant.store.sessions import SessionStore
 from integrations.bundle import BankClients
 
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+T = TypeVar("T")
 
 
-def _database(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
+def _from_state(name: str, kind: type[T]) -> Callable[[Request], T]:
+    """A dependency returning `app.state.<name>`; `kind` is there for the type checker and the reader."""
+
+    def dependency(request: Request) -> T:
+        value: T = getattr(request.app.state, name)
+        return value
+
+    dependency.__name__ = f"_{name}"
+    return dependency
 
 
-def _sessions(request: Request) -> SessionStore:
-    store: SessionStore = request.app.state.sessions
-    return store
-
-
-def _bank(request: Request) -> BankClients:
-    bank: BankClients = request.app.state.bank
-    return bank
-
-
-def _events(request: Request) -> EventBus:
-    bus: EventBus = request.app.state.events
-    return bus
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
-DatabaseDep = Annotated[Database, Depends(_database)]
-SessionStoreDep = Annotated[SessionStore, Depends(_sessions)]
-EventBusDep = Annotated[EventBus, Depends(_events)]
-BankDep = Annotated[BankClients, Depends(_bank)]
+SettingsDep = Annotated[Settings, Depends(_from_state("settings", Settings))]
+DatabaseDep = Annotated[Database, Depends(_from_state("db", Database))]
+SessionStoreDep = Annotated[SessionStore, Depends(_from_state("sessions", SessionStore))]
+EventBusDep = Annotated[EventBus, Depends(_from_state("events", EventBus))]
+BankDep = Annotated[BankClients, Depends(_from_state("bank", BankClients))]
