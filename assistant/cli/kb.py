@@ -44,6 +44,27 @@ def _run(func: Any, *args: Any, **kwargs: Any) -> Any:
         fail(str(exc))
 
 
+def _open_with_eval_set(kb: str | None, file: Path) -> tuple[Any, list[Any]]:
+    """The base with its index loaded, and the query set in `file`; a problem with either stops the command."""
+    from knowledge.evaluation import EvalSetError, load_eval_set
+
+    base = _open(kb)
+    try:
+        items = load_eval_set(file)
+    except EvalSetError as exc:
+        fail(str(exc))
+    _run(base.searcher)
+    return base, items
+
+
+def _print_report(data: dict[str, Any], json_out: bool) -> None:
+    """An eval or calibration report: JSON either way, `--json` through the shared writer."""
+    if json_out:
+        emit_json(data)
+    else:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
 @app.command()
 def ingest(
     paths: list[Path] = typer.Argument(None, help="Files or folders (default: the shipped demo-bank content)."),
@@ -153,23 +174,15 @@ def eval_cmd(
     json_out: bool = JsonOption,
 ) -> None:
     """Top-1 / top-5 / MRR@10, latency and abstention on a query set."""
-    from knowledge.evaluation import EvalSetError, load_eval_set, run_eval, summarize
     from knowledge.evaluation import failures as list_failures
+    from knowledge.evaluation import run_eval, summarize
 
-    base = _open(kb)
-    try:
-        items = load_eval_set(file)
-    except EvalSetError as exc:
-        fail(str(exc))
-    _run(base.searcher)
+    base, items = _open_with_eval_set(kb, file)
     outcomes = run_eval(items, lambda it: base.search(it.query, k=10, audience=it.audience))
     data = summarize(outcomes, base.threshold)
     if failures:
         data["failures"] = list_failures(outcomes)
-    if json_out:
-        emit_json(data)
-    else:
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    _print_report(data, json_out)
 
 
 @app.command()
@@ -182,22 +195,13 @@ def calibrate(
 ) -> None:
     """Fit the confidence model and abstention threshold on a dev set (with a cross-validated check)."""
     from knowledge.calibration import calibrate as run_calibration
-    from knowledge.evaluation import EvalSetError, load_eval_set
 
-    base = _open(kb)
-    try:
-        items = load_eval_set(file)
-    except EvalSetError as exc:
-        fail(str(exc))
-    _run(base.searcher)
+    base, items = _open_with_eval_set(kb, file)
     model, report = run_calibration(base, items, max_false_abstain)
     if write:
         model.save()
         report["written"] = True
-    if json_out:
-        emit_json(report)
-    else:
-        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    _print_report(report, json_out)
 
 
 def _date(value: str | None) -> dt.date | None:
