@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -38,6 +39,8 @@ ACTIONS = (
 _ACTION = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _PG_LOCK_KEY = 0x4C4F4242  # "LOBB": one advisory lock for the one chain
 _BATCH = 1000
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,19 @@ class ChainReport:
         }
 
 
+def _off_the_loop(
+    method: Callable[Concatenate[AuditLog, P], R],
+) -> Callable[Concatenate[AuditLog, P], Coroutine[Any, Any, R]]:
+    """The async twin of a blocking method, so its signature is written (and checked) once."""
+
+    async def twin(self: AuditLog, *args: P.args, **kwargs: P.kwargs) -> R:
+        return await asyncio.to_thread(method, self, *args, **kwargs)
+
+    twin.__name__ = f"a{method.__name__}"
+    twin.__doc__ = f"`{method.__name__}` off the event loop."
+    return twin
+
+
 class AuditLog:
     """`record(...)` appends one record; `verify()` walks the whole chain; `list(...)` reads it back."""
 
@@ -141,16 +157,8 @@ class AuditLog:
             s.add(row)
         return AuditEntry.of(row)
 
-    async def arecord(
-        self,
-        actor: str,
-        role: str | None,
-        action: str,
-        subject: str | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> AuditEntry:
-        """`record` off the event loop."""
-        return await asyncio.to_thread(self.record, actor, role, action, subject, details)
+    # `record` off the event loop: the same arguments, run in a worker thread
+    arecord = _off_the_loop(record)
 
     def _lock_chain(self, s: Session) -> None:
         if s.get_bind().dialect.name == "postgresql":

@@ -9,21 +9,12 @@ the transcript's masked ones, so the audit log holds no raw personal data.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Any
+
+from assistant.audit import AuditLog
 
 MONEY_OPERATIONS = frozenset({"transfer", "open_time_deposit", "counter_order", "report_card_loss", "replace_card"})
 _RESULT_KEYS = ("id", "transfer_id", "deposit_id", "order_id", "status", "requires_authorization", "authorization_id")
-
-
-class AuditSink(Protocol):
-    def record(
-        self,
-        actor: str,
-        role: str | None,
-        action: str,
-        subject: str | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> Any: ...
 
 
 def money_steps(calls: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -32,7 +23,7 @@ def money_steps(calls: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def audit_money_steps(
-    audit: AuditSink, session_id: str, channel: str, device_id: str | None, calls: Iterable[dict[str, Any]]
+    audit: AuditLog, session_id: str, channel: str, device_id: str | None, calls: Iterable[dict[str, Any]]
 ) -> int:
     """Append one `money_step` record per money-moving write; returns how many were written."""
     steps = money_steps(calls)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from assistant.audit import AuditLog
 from assistant.conversation import replies
 from assistant.conversation.guard import InputRejected, check
 from assistant.conversation.handoffs import HandoffDesk
@@ -34,7 +35,7 @@ from assistant.conversation.journeys import (
     reply_of,
 )
 from assistant.conversation.locks import SessionLocks
-from assistant.conversation.money_audit import AuditSink, audit_money_steps
+from assistant.conversation.money_audit import audit_money_steps
 from assistant.conversation.schemas import (
     Card,
     Citation,
@@ -124,7 +125,7 @@ class ConversationService:
         self._risk = RiskDesk(risk or RiskEngine(money=money), handoffs, journeys)
         self.after_end: Callable[[str], Any] | None = None  # the compliance pass (set by the runtime)
         self.rephraser: Rephraser | None = None  # the optional LLM (set by the runtime when it is on)
-        self.audit: AuditSink | None = None  # money-moving steps go into the audit chain (set by the runtime)
+        self.audit: AuditLog | None = None  # money-moving steps go into the audit chain (set by the runtime)
 
     # -- sessions ---------------------------------------------------------------------------------
 
