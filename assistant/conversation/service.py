@@ -263,16 +263,7 @@ class ConversationService:
                 source="device",
                 intent=out.intent,
             )
-            reply = NewTurn(
-                speaker="assistant",
-                text=out.reply.text,
-                source="system",
-                backend_calls=turn.calls,
-                citations=[c.model_dump() for c in out.reply.citations],
-                latency_ms=out.latency_ms,
-            )
-            await asyncio.to_thread(self._sessions.record, session_id, [staff, reply], turn.state, turn.row.version)
-            await asyncio.to_thread(self._audit_money, turn)
+            await asyncio.to_thread(self._store, turn, staff, out)
             return out
 
     async def _observe(self, session_id: str, event: EventIn) -> TurnOut:
@@ -503,7 +494,12 @@ class ConversationService:
             slots=mask_data(out.slots),
             risk=out.risk,
         )
-        assistant = NewTurn(
+        self._store(turn, customer, out)
+
+    def _store(self, turn: Turn, first: NewTurn, out: TurnOut) -> None:
+        """`first` (what the customer said, or what staff decided), the assistant's reply and the new state
+        in one transaction, then the turn's money steps into the audit chain."""
+        reply = NewTurn(
             speaker="assistant",
             text=out.reply.text,
             source="system",
@@ -511,7 +507,7 @@ class ConversationService:
             citations=[c.model_dump() for c in out.reply.citations],
             latency_ms=out.latency_ms,
         )
-        self._sessions.record(turn.row.id, [customer, assistant], turn.state, expected_version=turn.row.version)
+        self._sessions.record(turn.row.id, [first, reply], turn.state, expected_version=turn.row.version)
         self._audit_money(turn)
 
     def _audit_money(self, turn: Turn) -> None:
