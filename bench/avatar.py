@@ -10,9 +10,7 @@ audio clock (`window.lobbyMetrics.lipsync`, from player.js). Headless Chromium d
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import io
 import json
 import os
 import platform
@@ -25,44 +23,25 @@ from typing import Any
 
 import typer
 
+from avatar.browser import AUTOPLAY, CHROMIUM, HEADLESS_ARGS, speech_message
+
 TARGETS = {"fps_min": 50.0, "lipsync_mean_ms_max": 80.0}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
+CHROMIUM_ARGS = [*HEADLESS_ARGS, AUTOPLAY]
 VISEME_CYCLE = ["A", "O", "E", "M", "I", "U", "S", "L", "F", "R", "rest"]
 
 
-def speech_message(reply_id: str, seq: int, seconds: float) -> dict[str, Any]:
+def scripted_speech(reply_id: str, seq: int, seconds: float) -> dict[str, Any]:
     """One `speech` chunk: a voiced 24 kHz wav (syllables every 250 ms) and a viseme every 100 ms."""
     import numpy as np
-    import soundfile as sf
 
     rate = 24000
     t = np.arange(int(seconds * rate)) / rate
     audio = (0.3 * np.sin(2 * np.pi * 200 * t) * 0.5 * (1 - np.cos(2 * np.pi * t / 0.25))).astype(np.float32)
-    buffer = io.BytesIO()
-    sf.write(buffer, audio, rate, format="WAV", subtype="PCM_16")
     cues = [
         {"t": ms, "v": VISEME_CYCLE[i % len(VISEME_CYCLE)], "w": 0.9}
         for i, ms in enumerate(range(0, int(seconds * 1000), 100))
     ]
-    return {
-        "type": "speech",
-        "reply_id": reply_id,
-        "seq": seq,
-        "mime": "audio/wav",
-        "audio": base64.b64encode(buffer.getvalue()).decode("ascii"),
-        "duration_ms": int(seconds * 1000),
-        "visemes": cues,
-        "text": f"句子{seq + 1}",
-    }
+    return speech_message(reply_id, seq, audio, rate, int(seconds * 1000), cues, f"句子{seq + 1}")
 
 
 @contextmanager
@@ -137,7 +116,7 @@ def run_benchmark(seconds: float, speech_seconds: float, chromium: str) -> dict[
     from playwright.sync_api import sync_playwright
 
     chunk_s = 1.5
-    chunks = [speech_message("B1", i, chunk_s) for i in range(max(1, round(speech_seconds / chunk_s)))]
+    chunks = [scripted_speech("B1", i, chunk_s) for i in range(max(1, round(speech_seconds / chunk_s)))]
     with serve_page() as url, sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         try:
@@ -176,9 +155,7 @@ def run_benchmark(seconds: float, speech_seconds: float, chromium: str) -> dict[
 def cli(
     seconds: float = typer.Option(5.0, "--seconds", min=1.0, max=120.0, help="Measured seconds per phase."),
     speech: float = typer.Option(9.0, "--speech", min=1.5, max=120.0, help="Seconds of scripted speech."),
-    chromium: str = typer.Option(
-        os.environ.get("LOBBY_CHROMIUM", "/usr/bin/chromium"), "--chromium", help="Chromium executable."
-    ),
+    chromium: str = typer.Option(CHROMIUM, "--chromium", help="Chromium executable."),
     json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """Avatar fps in headless Chromium (idle and speaking) and the browser-measured lip-sync offset."""

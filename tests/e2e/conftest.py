@@ -22,21 +22,10 @@ from typing import Any
 
 import pytest
 
+from avatar.browser import CHROMIUM, FAKE_MEDIA_ARGS, HEADLESS_ARGS
 from tests.conftest import PREPARED_MODELS, REPO_ROOT
 
-CHROMIUM = os.environ.get("LOBBY_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "e2e"
-# Without the background-networking flags Chromium keeps dialling Google on this closed network.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-FAKE_MEDIA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 
 pytestmark = pytest.mark.e2e
 
@@ -116,7 +105,7 @@ def launch_browser(playwright_driver: Any) -> Iterator[Callable[..., Any]]:
 
     def launch(extra_args: list[str] | None = None) -> Any:
         browser = playwright_driver.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *(extra_args or [])]
+            executable_path=CHROMIUM, headless=True, args=[*HEADLESS_ARGS, *(extra_args or [])]
         )
         browsers.append(browser)
         return browser

@@ -8,8 +8,6 @@ uses) after a stretch of empty background, so a face *appears*; the microphone i
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import shutil
 import subprocess
@@ -22,10 +20,11 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
+from avatar.browser import AUTOPLAY as AUTOPLAY  # re-exported: the kiosk tests import it from here
+from avatar.browser import speech_message
 from tests.conftest import REPO_ROOT
 
 ASR_CLIPS = REPO_ROOT / "tests" / "integration" / "test_asr_clips"
-AUTOPLAY = "--autoplay-policy=no-user-gesture-required"
 
 
 def portrait_video(path: Path, empty_s: float = 2.0, face_s: float = 30.0, fps: int = 10) -> Path:
@@ -65,24 +64,13 @@ def speech_chunk(reply_id: str, seq: int, text: str, duration_s: float = 1.2) ->
     t = np.arange(int(duration_s * rate)) / rate
     syllables = 0.5 * (1 - np.cos(2 * np.pi * t / 0.24))
     audio = (0.3 * np.sin(2 * np.pi * 220 * t) * syllables).astype(np.float32)
-    buffer = io.BytesIO()
-    sf.write(buffer, audio, rate, format="WAV", subtype="PCM_16")
     names = ["A", "O", "E", "M", "I", "U", "S", "L"]
     visemes = [
         {"t": int(ms), "v": names[i % len(names)], "w": 0.9}
         for i, ms in enumerate(range(0, int(duration_s * 1000) - 100, 120))
     ]
     visemes.append({"t": int(duration_s * 1000) - 60, "v": "rest", "w": 1.0})
-    return {
-        "type": "speech",
-        "reply_id": reply_id,
-        "seq": seq,
-        "mime": "audio/wav",
-        "audio": base64.b64encode(buffer.getvalue()).decode("ascii"),
-        "duration_ms": int(duration_s * 1000),
-        "visemes": visemes,
-        "text": text,
-    }
+    return speech_message(reply_id, seq, audio, rate, int(duration_s * 1000), visemes, text)
 
 
 def turn(
