@@ -35,6 +35,16 @@ def decision(out: TurnOut) -> dict[str, Any]:
     return found[0]
 
 
+def zhang_transfers(*steps: str | EventIn) -> list[str | EventIn]:
+    """Zhang's ID card is read at the kiosk and he asks for a transfer; then `steps`."""
+    return [EventIn(type="id_card_read", data=ZHANG), "我要转账", *steps]
+
+
+def confirmed_transfer(payee: str, account: str, bank: str, amount: str) -> list[str | EventIn]:
+    """A whole transfer by Zhang: payee, account, bank, amount, no note, confirmed."""
+    return zhang_transfers(f"收款人{payee}", account, bank, amount, "不用", "确认")
+
+
 async def visit(runtime: Runtime, steps: list[str | EventIn], end: bool = False) -> dict[str, Any]:
     await runtime.bank.sandbox.reset()
     conversation = runtime.conversation
@@ -66,13 +76,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory, built_knowledge: Path) -> dic
             return {
                 "hold": await visit(
                     rt,
-                    [
-                        EventIn(type="id_card_read", data=ZHANG),
-                        "我要转账",
-                        "公安局的人打电话说我涉嫌洗钱，让我把钱转到安全账户",
-                        "我要转账",
-                        "我要找人工",
-                    ],
+                    zhang_transfers("公安局的人打电话说我涉嫌洗钱，让我把钱转到安全账户", "我要转账", "我要找人工"),
                     end=True,
                 ),
                 "warn": await visit(rt, ["领导微信让我马上给一个账户转三万块"]),
@@ -88,32 +92,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory, built_knowledge: Path) -> dic
                     ],
                 ),
                 "fraud_payee": await visit(
-                    rt,
-                    [
-                        EventIn(type="id_card_read", data=ZHANG),
-                        "我要转账",
-                        "收款人周建国",
-                        "6230580000123456789",
-                        "远洋商业银行",
-                        "一万元",
-                        "不用",
-                        "确认",
-                    ],
+                    rt, confirmed_transfer("周建国", "6230580000123456789", "远洋商业银行", "一万元")
                 ),
                 "watch_list": await visit(rt, [EventIn(type="id_card_read", data=WANG), "我要转账"]),
-                "benign": await visit(
-                    rt,
-                    [
-                        EventIn(type="id_card_read", data=ZHANG),
-                        "我要转账",
-                        "收款人李秀英",
-                        "1101050001002002",
-                        "示范银行",
-                        "两千元",
-                        "不用",
-                        "确认",
-                    ],
-                ),
+                "benign": await visit(rt, confirmed_transfer("李秀英", "1101050001002002", "示范银行", "两千元")),
                 "scenarios": await run_scenarios(rt, load_scenarios()),
             }
 
