@@ -13,6 +13,12 @@ class SpeechOptions(BaseModel):
     asr_compute_type: str = Field("auto", description="CTranslate2 compute type; auto = int8 on CPU, float16 on GPU.")
     asr_cpu_threads: int = Field(0, ge=0, le=64, description="Threads per ASR job; 0 = CTranslate2 default.")
     asr_beam_size: int = Field(5, ge=1, le=10)
+    asr_window_s: float = Field(
+        10.0,
+        ge=1,
+        le=30,
+        description="Shortest encoder window (s) for short utterances; 30 = whisper's full window, always.",
+    )  # 10: the round-trip CER of the full window; shorter ones lost accuracy (speech/asr/window.py)
     asr_bias: str = Field("adaptive", description="Vocabulary biasing: adaptive | prompt | hotwords | both | none.")
     asr_correct: bool = Field(True, description="Apply the pinyin domain corrector and number normalisation.")
     asr_vocabulary: str = Field("", description="Vocabulary file for prompt and correction; empty = packaged.")

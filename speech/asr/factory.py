@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from speech.asr.whisper import WhisperRecognizer, WhisperTuning
+from speech.asr.window import EncoderWindow
 from speech.audio import AudioLimits
 from speech.config import SpeechOptions
 from speech.correction import PinyinCorrector, Vocabulary, load_vocabulary
@@ -23,6 +24,7 @@ def tuning_from_options(options: SpeechOptions, vocabulary: Vocabulary) -> Whisp
         hotwords=hotwords,
         adaptive_bias=options.asr_bias == "adaptive",
         correct=options.asr_correct,
+        window=EncoderWindow(min_s=options.asr_window_s) if options.asr_window_s < 30 else None,
     )
 
 

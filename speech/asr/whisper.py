@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from speech.asr.base import AsrUnavailableError, AudioInput, Segment, Transcript, empty_transcript
 from speech.asr.guard import HallucinationGuard
+from speech.asr.window import DEFAULT_WINDOW, EncoderWindow, encoder_window, windowed_model_class
 from speech.audio import SAMPLE_RATE, AudioLimits, load_audio
 from speech.correction.numbers import normalize_numbers
 from speech.correction.text import has_cjk, tidy, to_simplified
@@ -52,6 +53,7 @@ class WhisperTuning:
     guard: bool = True
     correct: bool = True
     condition_on_previous_text: bool = False  # True lets one hallucination seed the next segment
+    window: EncoderWindow | None = DEFAULT_WINDOW  # None: whisper's 30-s window (speech/asr/window.py)
 
     @classmethod
     def baseline(cls, beam_size: int = 5) -> WhisperTuning:
@@ -64,6 +66,7 @@ class WhisperTuning:
             guard=False,
             correct=False,
             condition_on_previous_text=True,
+            window=None,
         )
 
 
@@ -94,11 +97,11 @@ def load_whisper_model(model_dir: Path, device: str = "auto", compute_type: str 
             if not (model_dir / "model.bin").is_file():
                 raise AsrUnavailableError(f"ASR model not prepared at {model_dir}; run `lobby models prepare`")
             try:
-                from faster_whisper import WhisperModel
+                model_class = windowed_model_class()
             except ImportError as exc:
                 raise AsrUnavailableError(f"faster-whisper is not installed ({exc}); pip install '.[speech]'") from None
             try:
-                model = WhisperModel(str(model_dir), device=dev, compute_type=ctype, cpu_threads=cpu_threads)
+                model = model_class(str(model_dir), device=dev, compute_type=ctype, cpu_threads=cpu_threads)
             except (RuntimeError, ValueError) as exc:
                 raise AsrUnavailableError(f"cannot load ASR model from {model_dir}: {exc}") from None
             _MODELS[key] = model
@@ -281,18 +284,19 @@ class WhisperRecognizer:
                 kwargs["initial_prompt"] = tuning.initial_prompt
             if tuning.hotwords:
                 kwargs["hotwords"] = tuning.hotwords
-        raw_segments, info = model.transcribe(samples, **kwargs)
-        segments = [
-            Segment(
-                start=round(float(s.start), 3),
-                end=round(float(s.end), 3),
-                text=segment_text(s.text),
-                avg_logprob=round(float(s.avg_logprob), 4),
-                no_speech_prob=round(float(s.no_speech_prob), 4),
-                compression_ratio=round(float(s.compression_ratio), 4),
-            )
-            for s in raw_segments
-        ]
+        with encoder_window(tuning.window):  # segments decode lazily: all of them inside the block
+            raw_segments, info = model.transcribe(samples, **kwargs)
+            segments = [
+                Segment(
+                    start=round(float(s.start), 3),
+                    end=round(float(s.end), 3),
+                    text=segment_text(s.text),
+                    avg_logprob=round(float(s.avg_logprob), 4),
+                    no_speech_prob=round(float(s.no_speech_prob), 4),
+                    compression_ratio=round(float(s.compression_ratio), 4),
+                )
+                for s in raw_segments
+            ]
         return segments, info
 
 

@@ -202,3 +202,28 @@ def test_cli_asr_and_eval(recognizer: WhisperRecognizer, monkeypatch: pytest.Mon
     assert report["tuned"]["zh"]["cer"] < report["baseline"]["zh"]["cer"]
     bad = runner.invoke(app, ["asr", str(CLIPS / "manifest.tsv")])
     assert bad.exit_code == 2 and "error:" in bad.output
+
+
+def test_short_utterances_encode_a_shorter_window_and_are_still_recognised(
+    recognizer: WhisperRecognizer, clip: tuple[np.ndarray, str]
+) -> None:
+    from dataclasses import replace
+
+    from speech.asr.window import encoder_window
+
+    audio, reference = clip
+    model = recognizer.model
+    features = model.feature_extractor(audio)
+    padded_features = np.zeros((80, 3000), dtype=np.float32)
+    padded_features[:, : features.shape[1]] = features
+    with encoder_window(recognizer.tuning.window):
+        short = model.encode(padded_features)
+    full = model.encode(padded_features)  # outside the block: whisper's 30 s
+    assert recognizer.tuning.window is not None
+    expected = recognizer.tuning.window.frames(features.shape[1])
+    assert expected < 3000
+    assert short.shape[1] == expected // 2 and full.shape[1] == 1500  # the encoder halves the frame rate
+
+    full_window = recognizer.with_tuning(replace(recognizer.tuning, window=None), keep_corrector=True)
+    windowed_text, full_text = recognizer.transcribe(audio).text, full_window.transcribe(audio).text
+    assert error_rate(reference, windowed_text, "zh") <= 0.1, (windowed_text, full_text)
