@@ -105,7 +105,7 @@ def eval_asr(
 
 def bench_asr(
     zh: Path = typer.Option(Path("../shared/data/speech/zh/transcripts.csv"), help="Chinese manifest (Common Voice)."),
-    en: Path = typer.Option(Path("../shared/data/speech/en/text"), help="English manifest; '' to skip."),
+    en: str = typer.Option("../shared/data/speech/en/text", help="English manifest; '' to skip."),
     latency_clips: int = typer.Option(4, min=1, help="Clips closest to 4 s fed to the stream in real time."),
     per_item: bool = typer.Option(False, "--per-item", help="Keep every item's hypotheses in the output."),
     domain: Path | None = typer.Option(
@@ -121,7 +121,7 @@ def bench_asr(
 
     recognizer = _recognizer()
     try:
-        result = run_benchmark(recognizer, zh, en if str(en) else None, latency_clips)
+        result = run_benchmark(recognizer, zh, Path(en) if en else None, latency_clips)
     except (ManifestError, AudioError) as exc:
         fail(str(exc))
     except AsrError as exc:

