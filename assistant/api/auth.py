@@ -1,7 +1,9 @@
 """Staff sign-in over HTTP: `/api/v1/auth/token` (bearer), `/login` and `/logout` (console cookies), `/me`.
 
-Every sign-in, successful or not, goes to the audit log. A wrong username, a wrong password and a
-disabled account get the same answer; repeated failures lock the username and the client address (429).
+Every sign-in, successful or not, and every sign-out goes to the audit log. A wrong username, a wrong
+password and a disabled account get the same answer; repeated failures lock the username and the client
+address (429). Sign-out revokes the tokens it is shown (the session cookie's, a bearer access token's), so
+a copy of either stops working too.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.audit import AuditLog
 from assistant.auth import CSRF_COOKIE, SESSION_COOKIE, Principal, require
-from assistant.auth.guard import authenticator
+from assistant.auth.guard import authenticator, check_csrf
 from assistant.auth.passwords import MAX_PASSWORD_LENGTH
 from assistant.auth.service import Authenticator, SignInRefused
+from assistant.auth.tokens import InvalidToken, TokenClaims, TokenKind, is_device_token
 from assistant.auth.users import Account
 from assistant.config import Settings
 
@@ -60,8 +63,12 @@ AuthDep = Annotated[Authenticator, Depends(authenticator)]
 AuditDep = Annotated[AuditLog, Depends(_audit)]
 
 
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 async def _sign_in(request: Request, auth: Authenticator, audit: AuditLog, body: Credentials, via: str) -> Account:
-    ip = request.client.host if request.client else "unknown"
+    ip = _client_ip(request)
     try:
         account = await run_in_threadpool(auth.sign_in, body.username, body.password, ip)
     except SignInRefused as exc:
@@ -104,9 +111,39 @@ async def login(request: Request, response: Response, body: Credentials, auth: A
     )
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Console sign-out (clears cookies)")
-async def logout(request: Request) -> Response:
-    """Always clears the cookies, even of an expired sign-in, so it needs no valid session."""
+def _claims(auth: Authenticator, token: str | None, kind: TokenKind) -> TokenClaims | None:
+    """The claims of a staff token that still decodes; None for no token, a bad or expired one."""
+    if not token or is_device_token(token):  # kiosk tokens are revoked with `lobby devices revoke`
+        return None
+    try:
+        return auth.tokens.decode(token, kind)
+    except InvalidToken:
+        return None
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={403: {"description": "a valid session cookie without its X-CSRF-Token"}},
+    summary="Sign-out: revoke the tokens presented, clear the cookies",
+)
+async def logout(request: Request, auth: AuthDep, audit: AuditDep) -> Response:
+    """Revokes the `lobby_session` cookie's token (with its X-CSRF-Token, like every cookie request that
+    changes something) and an `Authorization: Bearer` staff access token, then clears the cookies. It needs
+    no valid session: an expired or garbled cookie is just cleared."""
+    scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
+    presented: list[tuple[TokenClaims, str]] = []
+    session = _claims(auth, request.cookies.get(SESSION_COOKIE), "session")
+    if session is not None:
+        check_csrf(request, session.csrf_hash or "")  # 403 before anything is revoked or cleared
+        presented.append((session, "cookie"))
+    access = _claims(auth, bearer.strip(), "access") if scheme.lower() == "bearer" else None
+    if access is not None:
+        presented.append((access, "token"))
+    for claims, via in presented:
+        if await run_in_threadpool(auth.revoke, claims):
+            details = {"ip": _client_ip(request), "via": via}
+            await audit.arecord(claims.username, claims.role, "sign_out", None, details)
     settings: Settings = request.app.state.settings
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     for name in (SESSION_COOKIE, CSRF_COOKIE):

@@ -27,6 +27,7 @@ from assistant.store.tables import AuditRow, utcnow
 ACTIONS = (
     "sign_in",
     "sign_in_failed",
+    "sign_out",
     "unmask",
     "handoff_accept",
     "authorization_decide",

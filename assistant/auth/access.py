@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.auth.devices import DeviceStore
+from assistant.auth.revoked import RevokedTokenStore
 from assistant.auth.seed import seed_demo_kiosk, seed_demo_staff
 from assistant.auth.service import Authenticator
 from assistant.auth.users import UserStore
@@ -28,7 +29,7 @@ def open_access(settings: Settings, db: Database) -> Access:
     """Blocking (seeding hashes a password): run it off the event loop."""
     users, devices = UserStore(db), DeviceStore(db)
     secret = settings.secret_key.get_secret_value()
-    auth = Authenticator(settings.auth, secret, users, devices)
+    auth = Authenticator(settings.auth, secret, users, devices, RevokedTokenStore(db))
     demo_token = None
     if settings.env != "production" and settings.auth.seed_demo:
         created = seed_demo_staff(users, auth.passwords)

@@ -4,7 +4,8 @@ Credentials, in order: `Authorization: Bearer <token>` (a staff access token or 
 `?token=` on a WebSocket URL (a kiosk device token only: a browser WebSocket cannot set headers), then the console's
 `lobby_session` cookie. A cookie is sent by the browser on its own, so requests that change anything must
 also echo the `lobby_csrf` cookie in `X-CSRF-Token` (double submit, bound to the session by a hash in
-the token), and a WebSocket opened with the cookie must come from our own origin.
+the token), and a WebSocket opened with the cookie must come from our own origin. A staff token revoked
+at sign-out gets 401 "token revoked".
 """
 
 from __future__ import annotations
@@ -66,22 +67,23 @@ async def _bearer(auth: Authenticator, token: str) -> Principal:
         cached = auth.cached(token)
         return cached if cached is not None else await run_in_threadpool(auth.resolve_device, token)
     claims = auth.tokens.decode(token, "access")
-    cached = auth.cached(f"user:{claims.username}:{claims.role}")
+    cached = auth.cached_claims(claims)
     return cached if cached is not None else await run_in_threadpool(auth.resolve_claims, claims)
 
 
 async def _session(auth: Authenticator, conn: HTTPConnection, cookie: str) -> Principal:
     claims = auth.tokens.decode(cookie, "session")
-    cached = auth.cached(f"user:{claims.username}:{claims.role}")
+    cached = auth.cached_claims(claims)
     principal = cached if cached is not None else await run_in_threadpool(auth.resolve_claims, claims)
     if conn.scope["type"] == "websocket":
         _check_origin(conn)
     elif conn.scope["method"] not in SAFE_METHODS:
-        _check_csrf(conn, claims.csrf_hash or "")
+        check_csrf(conn, claims.csrf_hash or "")
     return principal
 
 
-def _check_csrf(conn: HTTPConnection, expected_hash: str) -> None:
+def check_csrf(conn: HTTPConnection, expected_hash: str) -> None:
+    """403 unless X-CSRF-Token echoes the CSRF cookie and belongs to the sign-in whose hash is given."""
     sent = conn.headers.get(CSRF_HEADER, "")
     cookie = conn.cookies.get(CSRF_COOKIE, "")
     if not sent or not hmac.compare_digest(sent, cookie) or not hmac.compare_digest(sha256_hex(sent), expected_hash):

@@ -10,17 +10,21 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
 from assistant.auth.devices import DeviceStore
 from assistant.auth.limiter import FailureLimiter
 from assistant.auth.options import AuthOptions
 from assistant.auth.passwords import Passwords
 from assistant.auth.principal import Principal
+from assistant.auth.revoked import RevokedTokenStore
 from assistant.auth.tokens import AccessTokens, InvalidToken, TokenClaims, is_device_token, new_csrf_token
 from assistant.auth.users import Account, UserStore
 
 INVALID_CREDENTIALS = "invalid username or password"
 LOCKED_OUT = "too many failed sign-ins; try again later"
+TOKEN_REVOKED = "token revoked"  # noqa: S105 - a message, not a secret
+V = TypeVar("V")
 
 
 class SignInRefused(Exception):
@@ -39,29 +43,34 @@ class IssuedToken:
     csrf_token: str | None = None
 
 
-class _TtlCache:
-    """A small bounded cache of resolved principals, so each request does not read the database."""
+class _TtlCache(Generic[V]):
+    """A small bounded cache (resolved principals, revocation answers), so each request does not read
+    the database."""
 
     def __init__(self, ttl_s: float, max_items: int = 4096) -> None:
         self.ttl_s = ttl_s
         self.max_items = max_items
-        self._items: dict[str, tuple[float, Principal]] = {}
+        self._items: dict[str, tuple[float, V]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> Principal | None:
+    def get(self, key: str) -> V | None:
         with self._lock:
             item = self._items.get(key)
             if item is None or item[0] < time.monotonic():
                 return None
             return item[1]
 
-    def put(self, key: str, value: Principal) -> None:
+    def put(self, key: str, value: V, replace: bool = True) -> None:
+        """Store `value`; with replace=False a live entry already there is kept instead."""
         if self.ttl_s <= 0:
             return
         with self._lock:
+            now = time.monotonic()
+            if not replace and key in self._items and self._items[key][0] >= now:
+                return
             if len(self._items) >= self.max_items:
                 self._items.clear()
-            self._items[key] = (time.monotonic() + self.ttl_s, value)
+            self._items[key] = (now + self.ttl_s, value)
 
     def clear(self) -> None:
         with self._lock:
@@ -69,16 +78,22 @@ class _TtlCache:
 
 
 class Authenticator:
-    def __init__(self, options: AuthOptions, secret: str, users: UserStore, devices: DeviceStore) -> None:
+    def __init__(
+        self, options: AuthOptions, secret: str, users: UserStore, devices: DeviceStore, revoked: RevokedTokenStore
+    ) -> None:
         self.options = options
         self.users = users
         self.devices = devices
+        self.revoked = revoked
         self.passwords = Passwords(options)
         self.tokens = AccessTokens(secret)
         window, lockout = options.failure_window_s, options.lockout_s
         self._by_user = FailureLimiter(options.max_failed_sign_ins, window, lockout)
         self._by_ip = FailureLimiter(options.max_failed_sign_ins_per_ip, window, lockout)
-        self._cache = _TtlCache(options.principal_cache_s)
+        self._cache: _TtlCache[Principal] = _TtlCache(options.principal_cache_s)
+        # jti -> revoked? "Not revoked" may be reused for the principal cache's TTL (another process's
+        # sign-out takes effect here within it); a revocation made here is written in at once.
+        self._revocations: _TtlCache[bool] = _TtlCache(options.principal_cache_s)
 
     def sign_in(self, username: str, password: str, client_ip: str) -> Account:
         """The account for a right username and password (blocking: argon2 runs here; call it off the
@@ -116,6 +131,31 @@ class Authenticator:
     def cached(self, key: str) -> Principal | None:
         return self._cache.get(key)
 
+    def cached_claims(self, claims: TokenClaims) -> Principal | None:
+        """The principal of a staff token when both it and "not revoked" are cached (no database read);
+        InvalidToken when the token is known revoked; None when `resolve_claims` must look."""
+        revoked = self._revocations.get(claims.jti)
+        if revoked:
+            raise InvalidToken(TOKEN_REVOKED)
+        return self._cache.get(_user_key(claims)) if revoked is False else None
+
+    def revoke(self, claims: TokenClaims) -> bool:
+        """Revoke one staff token until it expires (blocking); True when it was not revoked before.
+        Refused from now on in this process, and in others once their cached answer expires."""
+        fresh = self.revoked.revoke(claims.jti, datetime.fromtimestamp(claims.expires_at, UTC))
+        self._revocations.put(claims.jti, True)
+        return fresh
+
+    def _check_not_revoked(self, claims: TokenClaims) -> None:
+        revoked = self._revocations.get(claims.jti)
+        if revoked is None:
+            revoked = self.revoked.is_revoked(claims.jti)
+            # replace=False: a revocation cached meanwhile by `revoke` is not overwritten by this older read
+            self._revocations.put(claims.jti, revoked, replace=False)
+            revoked = self._revocations.get(claims.jti) or revoked
+        if revoked:
+            raise InvalidToken(TOKEN_REVOKED)
+
     def resolve_bearer(self, token: str) -> Principal:
         """A kiosk device token or a staff access token -> the principal (blocking: may read the store)."""
         if is_device_token(token):
@@ -134,8 +174,10 @@ class Authenticator:
         return principal
 
     def resolve_claims(self, claims: TokenClaims) -> Principal:
-        """The principal named by a valid token, while the account is still active with the same role."""
-        key = f"user:{claims.username}:{claims.role}"
+        """The principal named by a valid token, while the token is not revoked and the account is still
+        active with the same role (blocking: may read the store)."""
+        self._check_not_revoked(claims)
+        key = _user_key(claims)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
@@ -149,3 +191,7 @@ class Authenticator:
     def forget_cached(self) -> None:
         """Drop resolved principals (after an account or device changed in this process)."""
         self._cache.clear()
+
+
+def _user_key(claims: TokenClaims) -> str:
+    return f"user:{claims.username}:{claims.role}"

@@ -1,8 +1,9 @@
 """Signed access tokens (JWT, HS256) for staff, and random device tokens for kiosks.
 
-Access tokens are stateless: they name the user, the role and, for console sign-ins, a hash of the
-CSRF token that must come back with every state-changing request. Device tokens are random strings of
-which only the sha256 is stored, so a database leak does not hand out kiosk credentials.
+Access tokens are stateless: they name the user, the role, a unique id (`jti`, which sign-out revokes)
+and, for console sign-ins, a hash of the CSRF token that must come back with every state-changing
+request. Device tokens are random strings of which only the sha256 is stored, so a database leak does not
+hand out kiosk credentials.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class TokenClaims:
     role: str
     kind: TokenKind
     expires_at: int
+    jti: str
     csrf_hash: str | None = None
 
 
@@ -79,7 +81,7 @@ class AccessTokens:
                 algorithms=[ALGORITHM],
                 issuer=ISSUER,
                 leeway=LEEWAY_S,
-                options={"require": ["exp", "iat", "sub", "iss"]},
+                options={"require": ["exp", "iat", "sub", "iss", "jti"]},
             )
         except jwt.ExpiredSignatureError:
             raise InvalidToken("token expired") from None
@@ -87,10 +89,13 @@ class AccessTokens:
             raise InvalidToken("invalid token") from None
         if claims.get("typ") != kind or not isinstance(claims.get("role"), str):
             raise InvalidToken("invalid token")
+        jti = claims.get("jti")
+        if not isinstance(jti, str) or not 0 < len(jti) <= 64:  # the key of `revoked_tokens`
+            raise InvalidToken("invalid token")
         csrf = claims.get("csrf")
         if kind == "session" and not isinstance(csrf, str):
             raise InvalidToken("invalid token")
-        return TokenClaims(str(claims["sub"]), claims["role"], kind, int(claims["exp"]), csrf)
+        return TokenClaims(str(claims["sub"]), claims["role"], kind, int(claims["exp"]), jti, csrf)
 
 
 def new_device_token() -> str:

@@ -117,6 +117,18 @@ class DeviceTokenRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class RevokedTokenRow(Base):
+    """A staff token (by its `jti`) given up at sign-out; kept until the token would have expired anyway."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_revoked_tokens_expires_at", "expires_at"),)
+
+
 class AuditRow(Base):
     """One append-only audit record; `hash` chains it to the record before (tamper-evident)."""
 

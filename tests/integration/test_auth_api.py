@@ -1,5 +1,5 @@
 """Sign-in over HTTP: bearer tokens, console cookies with CSRF, lock-out answers, expired tokens, the
-audit trail of sign-ins, and kiosks confined to their own sessions."""
+audit trail of sign-ins, sign-out revoking the tokens it is shown, and kiosks confined to their own sessions."""
 
 from __future__ import annotations
 
@@ -109,7 +109,8 @@ def test_console_cookies_need_the_csrf_header_for_changes(client: TestClient):
     forged = client.post("/api/v1/sessions", json=body, headers={"X-CSRF-Token": "forged"})
     assert forged.status_code == 403
 
-    assert client.post("/api/v1/auth/logout").status_code == 204
+    client.cookies.set("lobby_csrf", csrf)
+    assert client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
     assert client.cookies.get("lobby_session") is None
     assert client.get("/api/v1/auth/me").status_code == 401
 
@@ -126,3 +127,102 @@ def test_kiosk_sessions_carry_the_device_and_stay_its_own(client: TestClient):
     assert client.post(f"/api/v1/sessions/{sid}/turns", json={"text": "你好"}, headers=other).status_code == 404
     assert client.get(f"/api/v1/sessions/{sid}", headers=kiosk).status_code == 200
     assert client.get(f"/api/v1/sessions/{sid}", headers=auth_headers(client, "supervisor")).status_code == 200
+
+
+def console_sign_in(client: TestClient, username: str) -> tuple[str, str]:
+    """(session cookie value, CSRF token) of a fresh console sign-in; the client's cookie jar is left
+    empty, so each request below says explicitly which sign-in it carries."""
+    login = client.post("/api/v1/auth/login", json={"username": username, "password": DEMO_PASSWORD})
+    assert login.status_code == 200
+    session = client.cookies.get("lobby_session")
+    client.cookies.clear()
+    assert session
+    return session, login.json()["csrf_token"]
+
+
+def carrying(session: str, csrf: str | None = None, bearer: str | None = None) -> dict[str, str]:
+    """Headers of a request that sends these cookies (a copied cookie, as a thief would replay it)."""
+    headers = {"Cookie": f"lobby_session={session}" + (f"; lobby_csrf={csrf}" if csrf else "")}
+    if csrf:
+        headers["X-CSRF-Token"] = csrf
+    if bearer:
+        headers["Authorization"] = f"Bearer {bearer}"
+    return headers
+
+
+def sign_outs(client: TestClient) -> list:
+    return client.app.state.audit.list(action="sign_out")  # type: ignore[attr-defined]
+
+
+def test_logout_revokes_the_cookie_and_a_bearer_token_and_other_sessions_go_on(client: TestClient):
+    client.cookies.clear()
+    session, csrf = console_sign_in(client, "teller1")
+    other_session, other_csrf = console_sign_in(client, "teller1")  # the same user at another counter
+    bearer = sign_in(client, "teller1").json()["access_token"]
+    assert client.get("/api/v1/auth/me", headers=carrying(session)).json()["username"] == "teller1"
+    before = len(sign_outs(client))
+
+    out = client.post("/api/v1/auth/logout", headers=carrying(session, csrf, bearer))
+    assert out.status_code == 204
+    cleared = out.headers.get_list("set-cookie")
+    assert any(c.startswith('lobby_session=""') or c.startswith("lobby_session=;") for c in cleared), cleared
+
+    # the SAME cookie value, replayed after sign-out, no longer signs anyone in; nor does the bearer token
+    replay = client.get("/api/v1/auth/me", headers=carrying(session))
+    assert replay.status_code == 401 and replay.json()["detail"] == "token revoked"
+    body = {"channel": "teller", "branch_id": "BJ001"}
+    assert client.post("/api/v1/sessions", json=body, headers=carrying(session, csrf)).status_code == 401
+    reused = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {bearer}"})
+    assert reused.status_code == 401 and reused.json()["detail"] == "token revoked"
+    # the user's other sign-in is untouched
+    assert client.get("/api/v1/auth/me", headers=carrying(other_session)).json()["username"] == "teller1"
+    created = client.post("/api/v1/sessions", json=body, headers=carrying(other_session, other_csrf))
+    assert created.status_code == 201
+
+    records = sign_outs(client)[: len(sign_outs(client)) - before]
+    assert sorted((r.actor, r.role, r.details["via"]) for r in records) == [
+        ("teller1", "teller", "cookie"),
+        ("teller1", "teller", "token"),
+    ]
+    everything = str([r.to_dict() for r in client.app.state.audit.list(limit=1000)])  # type: ignore[attr-defined]
+    assert session not in everything and bearer not in everything
+    assert client.app.state.audit.verify().ok  # type: ignore[attr-defined]
+
+
+def test_logout_with_a_bearer_token_alone_revokes_just_that_token(client: TestClient):
+    client.cookies.clear()
+    first, second = (sign_in(client, "expert1").json()["access_token"] for _ in range(2))
+    assert client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {first}"}).status_code == 204
+    assert client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {first}"}).status_code == 401
+    assert client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {second}"}).status_code == 200
+
+
+def test_logout_of_a_cookie_needs_its_csrf_token(client: TestClient):
+    client.cookies.clear()
+    session, csrf = console_sign_in(client, "supervisor1")
+    refused = client.post("/api/v1/auth/logout", headers=carrying(session))
+    assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
+    assert client.get("/api/v1/auth/me", headers=carrying(session)).status_code == 200  # nothing revoked
+    wrong = {**carrying(session, csrf), "X-CSRF-Token": "guess"}
+    assert client.post("/api/v1/auth/logout", headers=wrong).status_code == 403
+    assert client.post("/api/v1/auth/logout", headers=carrying(session, csrf)).status_code == 204
+    assert client.get("/api/v1/auth/me", headers=carrying(session)).status_code == 401
+
+
+def test_logout_without_a_valid_sign_in_just_clears_the_cookies(client: TestClient):
+    client.cookies.clear()
+    before = len(sign_outs(client))
+    expired = client.app.state.auth.tokens.issue("teller1", "teller", -120, "session", "c")  # type: ignore[attr-defined]
+    kiosk = auth_headers(client, "kiosk")
+    for headers in (
+        {},
+        carrying("garbage"),
+        carrying(expired),
+        {"Authorization": "Bearer not-a-token"},
+        kiosk,  # a kiosk's device token is revoked with `lobby devices revoke`, not here
+    ):
+        out = client.post("/api/v1/auth/logout", headers=headers)
+        assert out.status_code == 204, headers
+        assert any(c.startswith("lobby_session=") for c in out.headers.get_list("set-cookie"))
+    assert len(sign_outs(client)) == before
+    assert client.get("/api/v1/auth/me", headers=kiosk).status_code == 200

@@ -13,6 +13,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from assistant.auth import CSRF_COOKIE, SESSION_COOKIE, Principal, require
 from assistant.auth.devices import DeviceStore
+from assistant.auth.revoked import RevokedTokenStore
 from assistant.auth.service import Authenticator
 from assistant.auth.users import UserStore
 from assistant.store import Database
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.integration
 def setup(tmp_path: Path) -> tuple[TestClient, Authenticator]:
     db = Database(f"sqlite:///{tmp_path / 'guard.db'}")
     db.upgrade()
-    auth = Authenticator(TEST_AUTH, "guard-secret", UserStore(db), DeviceStore(db))
+    auth = Authenticator(TEST_AUTH, "guard-secret", UserStore(db), DeviceStore(db), RevokedTokenStore(db))
     auth.users.add("t1", "teller", auth.passwords.hash("Teller-pass-1"), "柜员", "BJ001")
     app = FastAPI()
     app.state.auth = auth
@@ -102,3 +103,24 @@ def test_cookie_requests_that_change_things_need_the_bound_csrf_token(setup):
     assert client.post("/change", headers={"X-CSRF-Token": other.csrf_token or ""}).status_code == 403
     # a session token is not a bearer token, and a bearer token is not a session
     assert client.post("/change", headers={"Authorization": f"Bearer {session.token}"}).status_code == 401
+
+
+def test_revoked_tokens_are_refused_at_once_though_their_principal_is_cached(setup):
+    client, auth = setup
+    assert auth.options.principal_cache_s > 0  # the guard's no-database path is the one under test
+    account = auth.users.get("t1")
+    assert account is not None
+    session, access = auth.issue_session(account), auth.issue_access_token(account).token
+    csrf = {"X-CSRF-Token": session.csrf_token or ""}
+    client.cookies.set(SESSION_COOKIE, session.token)
+    client.cookies.set(CSRF_COOKIE, session.csrf_token or "")
+    bearer = {"Authorization": f"Bearer {access}"}
+    assert client.post("/change", headers=csrf).status_code == 200  # cached: principal, "not revoked"
+    assert client.post("/change", headers=bearer).status_code == 200
+    auth.revoke(auth.tokens.decode(session.token, "session"))
+    refused = client.post("/change", headers=csrf)
+    assert refused.status_code == 401 and refused.json()["detail"] == "token revoked"
+    assert client.post("/change", headers=bearer).status_code == 200  # another token of the same user
+    auth.revoke(auth.tokens.decode(access, "access"))
+    assert client.post("/change", headers=bearer).json()["detail"] == "token revoked"
+    assert denial(client, "/ws/staff", headers={"Origin": "http://testserver"}) == 401  # the cookie, on a socket

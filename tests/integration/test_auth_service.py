@@ -4,6 +4,7 @@ address, locks shared through the database, tokens that stop working when the ac
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import text
 from assistant.auth.access import open_access
 from assistant.auth.devices import DeviceStore
 from assistant.auth.options import AuthOptions
+from assistant.auth.revoked import RevokedTokenStore
 from assistant.auth.service import INVALID_CREDENTIALS, Authenticator, SignInRefused
 from assistant.auth.tokens import InvalidToken
 from assistant.auth.users import UserStore
@@ -34,12 +36,13 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     with database.engine.begin() as conn:  # the PostgreSQL database is shared by the whole run
         conn.execute(text("DELETE FROM users"))
         conn.execute(text("DELETE FROM device_tokens"))
+        conn.execute(text("DELETE FROM revoked_tokens"))
     yield database
     database.dispose()
 
 
 def make_auth(db: Database, options: AuthOptions = OPTIONS) -> Authenticator:
-    return Authenticator(options, "test-secret", UserStore(db), DeviceStore(db))
+    return Authenticator(options, "test-secret", UserStore(db), DeviceStore(db), RevokedTokenStore(db))
 
 
 @pytest.fixture
@@ -148,3 +151,48 @@ def test_demo_accounts_are_seeded_outside_production_only(tmp_path: Path, db: Da
     prod = Settings(env="production", secret_key="a-real-secret-0123456789", var_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
     access = open_access(prod, prod_db)
     assert access.demo_kiosk_token is None and access.users.count() == 0 and access.devices.list() == []
+
+
+def test_a_revoked_token_is_refused_and_other_sign_ins_still_work(db: Database, auth: Authenticator):
+    account = auth.sign_in("teller9", PASSWORD, "10.0.0.1")
+    revoked, other = auth.issue_access_token(account).token, auth.issue_access_token(account).token
+    session = auth.issue_session(account).token
+    assert auth.resolve_bearer(revoked).subject == "teller9"
+    assert auth.revoke(auth.tokens.decode(revoked, "access")) is True
+    assert auth.revoke(auth.tokens.decode(revoked, "access")) is False  # twice is harmless
+    with pytest.raises(InvalidToken, match="token revoked"):
+        auth.resolve_bearer(revoked)
+    assert auth.resolve_bearer(other).subject == "teller9"
+    assert auth.resolve_claims(auth.tokens.decode(session, "session")).subject == "teller9"
+    with pytest.raises(InvalidToken, match="token revoked"):  # another process, sharing the database
+        make_auth(db).resolve_bearer(revoked)
+
+
+def test_revocation_beats_the_cache_in_this_process(db: Database):
+    cached = make_auth(db, OPTIONS.model_copy(update={"principal_cache_s": 300}))
+    cached.users.add("teller8", "teller", cached.passwords.hash(PASSWORD))
+    account = cached.sign_in("teller8", PASSWORD, "10.0.0.1")
+    claims = cached.tokens.decode(cached.issue_access_token(account).token, "access")
+    other = cached.tokens.decode(cached.issue_access_token(account).token, "access")
+    assert cached.cached_claims(claims) is None  # nothing known yet: resolve_claims must look
+    cached.resolve_claims(claims)
+    cached.resolve_claims(other)
+    assert cached.cached_claims(claims) is not None  # principal and "not revoked" both cached now
+    cached.revoke(claims)
+    with pytest.raises(InvalidToken, match="token revoked"):
+        cached.cached_claims(claims)
+    with pytest.raises(InvalidToken, match="token revoked"):
+        cached.resolve_claims(claims)
+    assert cached.cached_claims(other) is not None and cached.resolve_claims(other).subject == "teller8"
+
+
+def test_revocations_of_expired_tokens_are_purged(db: Database):
+    store = RevokedTokenStore(db)
+    now = datetime.now(UTC)
+    assert store.revoke("long-expired", now - timedelta(hours=2))
+    assert store.is_revoked("long-expired") and store.count() == 1
+    assert store.revoke("just-expired", now - timedelta(seconds=1))  # each revocation purges on the way
+    assert not store.is_revoked("long-expired") and store.count() == 1
+    assert store.revoke("live", now + timedelta(hours=1))
+    assert store.is_revoked("just-expired") and store.is_revoked("live")  # within the decoder's leeway: kept
+    assert store.purge(now + timedelta(hours=2)) == 2 and store.count() == 0

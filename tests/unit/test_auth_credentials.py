@@ -57,6 +57,20 @@ def test_access_token_round_trip_and_kind():
         tokens.decode(session, "access")  # a cookie token is not a bearer token
 
 
+def test_every_token_carries_its_own_jti_and_one_without_is_refused():
+    tokens = AccessTokens("secret-one")
+    first = tokens.decode(tokens.issue("teller1", "teller", 60), "access")
+    second = tokens.decode(tokens.issue("teller1", "teller", 60), "access")
+    assert first.jti and second.jti and first.jti != second.jti
+    key = tokens._key  # a validly signed token that names no jti cannot be revoked, so it is not accepted
+    now = int(time.time())
+    no_jti = {"sub": "teller1", "role": "teller", "typ": "access", "iss": "lobby", "iat": now, "exp": now + 60}
+    with pytest.raises(InvalidToken):
+        tokens.decode(jwt.encode(no_jti, key, "HS256"), "access")
+    with pytest.raises(InvalidToken):
+        tokens.decode(jwt.encode({**no_jti, "jti": "x" * 65}, key, "HS256"), "access")
+
+
 def test_expired_forged_and_tampered_tokens_are_refused():
     tokens = AccessTokens("secret-one")
     with pytest.raises(InvalidToken, match="expired"):
