@@ -2,7 +2,9 @@
 
 Three independent checks, each cheap and conservative:
 - decoder statistics (a segment that whisper itself thinks is probably not speech, or that repeats
-  itself, or that it decoded with very low probability);
+  itself, or that it decoded with very low probability), and whole-sentence loops: a segment that says
+  again what the previous one said, or one that is the same sentence twice (whisper loops after the
+  speech ends: 3 of 150 round-trip transcripts came back doubled, 55 of 259 character errors);
 - a reviewed list of the classic inventions (`speech/vocabulary/hallucinations.txt`);
 - an energy gate in the recognizer before decoding (silence never reaches the model).
 Silero VAD (vad_filter) already removes most non-speech before decoding; this catches the rest.
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -73,8 +75,31 @@ class HallucinationGuard:
         kept: list[Segment] = []
         dropped: list[str] = []
         for seg in segments:
-            if self.reason(seg) is None:
-                kept.append(seg)
-            else:
+            if self.reason(seg) is not None or (kept and _is_loop(_canonical(kept[-1].text), _canonical(seg.text))):
                 dropped.append(seg.text)
+                continue
+            once = said_once(seg.text)
+            if once != seg.text:
+                dropped.append(seg.text[len(once) :])
+                seg = replace(seg, text=once)
+            kept.append(seg)
         return kept, dropped
+
+
+MIN_LOOP_CHARS = 4  # "你好，你好" and "对对" are how people talk; a repeated sentence is a loop
+
+
+def _is_loop(previous: str, current: str) -> bool:
+    return len(current) >= MIN_LOOP_CHARS and current == previous
+
+
+def said_once(text: str) -> str:
+    """`text` without its second half when that half repeats the first (punctuation aside)."""
+    canon = _canonical(text)
+    if len(canon) < 2 * MIN_LOOP_CHARS or len(canon) % 2 or canon[: len(canon) // 2] != canon[len(canon) // 2 :]:
+        return text
+    half = len(canon) // 2
+    for cut in range(len(text), 0, -1):  # the last cut keeps the first half's closing punctuation
+        if len(_canonical(text[:cut])) == half and _canonical(text[cut:]) == canon[half:]:
+            return text[:cut].rstrip()
+    return text

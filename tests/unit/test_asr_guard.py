@@ -71,3 +71,27 @@ def test_a_character_split_between_segments_leaves_no_replacement_glyph():
     assert segment_text("我想查一下账户余额\ufffd") == "我想查一下账户余额"
     assert segment_text("\ufffd的银行卡丢了") == "的银行卡丢了"
     assert segment_text("你们几点开门") == "你们几点开门"
+
+
+def test_a_sentence_said_again_in_the_next_segment_is_a_loop() -> None:
+    sentence = "5年期定期存款年利率为百分之一点80。"
+    kept, dropped = HallucinationGuard().filter([seg(sentence), seg(" 5年期定期存款，年利率为百分之一点80")])
+    assert [s.text for s in kept] == [sentence] and len(dropped) == 1
+
+
+def test_a_sentence_doubled_inside_one_segment_is_said_once() -> None:
+    doubled = "5万元以内的跨行转账可以实时到账。5万元以内的跨行转账可以实时到账。"
+    kept, dropped = HallucinationGuard().filter([seg(doubled)])
+    assert [s.text for s in kept] == ["5万元以内的跨行转账可以实时到账。"]
+    assert dropped == ["5万元以内的跨行转账可以实时到账。"]
+
+
+@pytest.mark.parametrize("text", ["你好，你好", "对对对对", "转账，转账", "我想转账。我想查余额。", "一二三四一二三五"])
+def test_people_repeating_short_words_or_saying_different_things_are_kept(text: str) -> None:
+    kept, dropped = HallucinationGuard().filter([seg(text)])
+    assert [s.text for s in kept] == [text] and dropped == []
+
+
+def test_short_words_repeated_across_segments_are_kept() -> None:
+    kept, _ = HallucinationGuard().filter([seg("好的"), seg("好的")])
+    assert len(kept) == 2
