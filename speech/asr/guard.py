@@ -75,7 +75,7 @@ class HallucinationGuard:
         kept: list[Segment] = []
         dropped: list[str] = []
         for seg in segments:
-            if self.reason(seg) is not None or (kept and _is_loop(_canonical(kept[-1].text), _canonical(seg.text))):
+            if self.reason(seg) is not None or (kept and _is_loop(_loop_key(kept[-1].text), _loop_key(seg.text))):
                 dropped.append(seg.text)
                 continue
             once = said_once(seg.text)
@@ -89,17 +89,26 @@ class HallucinationGuard:
 MIN_LOOP_CHARS = 4  # "你好，你好" and "对对" are how people talk; a repeated sentence is a loop
 
 
+_DIGITS_AS_HAN = str.maketrans("0123456789零", "〇一二三四五六七八九〇")
+
+
+def _loop_key(text: str) -> str:
+    """What two tellings of one sentence share: whisper writes 五年期 once and 5年期 the next time."""
+    return _canonical(text).translate(_DIGITS_AS_HAN)
+
+
 def _is_loop(previous: str, current: str) -> bool:
     return len(current) >= MIN_LOOP_CHARS and current == previous
 
 
 def said_once(text: str) -> str:
-    """`text` without its second half when that half repeats the first (punctuation aside)."""
-    canon = _canonical(text)
+    """`text` without its second half when that half repeats the first (punctuation and the way
+    digits are written aside)."""
+    canon = _loop_key(text)
     if len(canon) < 2 * MIN_LOOP_CHARS or len(canon) % 2 or canon[: len(canon) // 2] != canon[len(canon) // 2 :]:
         return text
     half = len(canon) // 2
     for cut in range(len(text), 0, -1):  # the last cut keeps the first half's closing punctuation
-        if len(_canonical(text[:cut])) == half and _canonical(text[cut:]) == canon[half:]:
+        if len(_loop_key(text[:cut])) == half and _loop_key(text[cut:]) == canon[half:]:
             return text[:cut].rstrip()
     return text

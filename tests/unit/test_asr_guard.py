@@ -95,3 +95,11 @@ def test_people_repeating_short_words_or_saying_different_things_are_kept(text: 
 def test_short_words_repeated_across_segments_are_kept() -> None:
     kept, _ = HallucinationGuard().filter([seg("好的"), seg("好的")])
     assert len(kept) == 2
+
+
+def test_a_loop_is_found_however_whisper_writes_its_digits() -> None:
+    doubled = "五年期定期存款年利率为1.80%。5年期定期存款年利率为1.80%。"
+    kept, _ = HallucinationGuard().filter([seg(doubled)])
+    assert [s.text for s in kept] == ["五年期定期存款年利率为1.80%。"]
+    kept, _ = HallucinationGuard().filter([seg("转入账户尾号1018"), seg("转入账户尾号一〇一八")])
+    assert [s.text for s in kept] == ["转入账户尾号1018"]
