@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from assistant.auth.options import AuthOptions
+from assistant.conversation.dispatch_options import DispatchOptions
 from assistant.llm.config import LlmOptions
 from assistant.nlu.config import NluOptions
 from avatar.config import AvatarOptions
@@ -76,6 +77,7 @@ class Settings(BaseSettings):
     nlu: NluOptions = NluOptions()
     llm: LlmOptions = LlmOptions()
     auth: AuthOptions = AuthOptions()
+    handoff: DispatchOptions = DispatchOptions()
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

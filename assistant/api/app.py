@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             state.users, state.devices, state.auth = runtime.users, runtime.devices, runtime.auth
             state.audit = runtime.audit
             state.demo_kiosk_token = runtime.demo_kiosk_token
-            state.dispatch = start_dispatch(runtime.handoffs, runtime.db, runtime.events)
+            state.dispatch = start_dispatch(runtime.handoffs, runtime.db, runtime.events, settings.handoff)
             log.info("started", version=__version__, database=runtime.db.engine.dialect.name, env=settings.env)
             yield
             await state.dispatch.stop()

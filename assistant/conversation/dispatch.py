@@ -10,9 +10,10 @@ online. The queue itself stays in the database (`HandoffStore`), so every replic
   `teller` skill of their own branch (the fallback);
 - fairness: a new handoff is offered to the online expert with the skill who took the fewest handoffs
   in the last day (then the one idle longest); `next_for` skips handoffs freshly offered to someone else;
-- timeout: an offer not taken in `offer_timeout_s` is offered to another expert (priority + 1) up to
-  `max_offers` times; then, or when no expert with the skill is online, it falls back to the branch's
-  tellers. Anyone allowed may still accept any handoff directly: exactly one wins (a conditional UPDATE).
+- timeout (settings `LOBBY_HANDOFF__*`, `dispatch_options.py`): an offer not taken in `offer_timeout_s`
+  is offered to another expert (priority + 1) up to `max_offers` times; then, or when no expert with
+  the skill is online, it falls back to the branch's tellers. Anyone allowed may still accept any
+  handoff directly: exactly one wins (a conditional UPDATE).
 
 Announcements go to the `handoffs` bus channel; wait times go to Prometheus.
 """
@@ -22,11 +23,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from assistant.conversation.dispatch_options import DispatchOptions
 from assistant.events import EventBus
 from assistant.logging import get_logger
 from assistant.store.handoffs import HandoffStore, PresenceStore
@@ -76,16 +77,6 @@ def _is_risky(flag: Any) -> bool:
     return action in ("warn", "hold", "block")
 
 
-@dataclass(frozen=True)
-class DispatchOptions:
-    offer_timeout_s: float = 60.0
-    max_offers: int = 2
-    aging_s: float = 60.0  # one priority point per this many seconds of waiting
-    poll_s: float = 1.0
-    fairness_window_h: float = 24.0
-    awaiting_window_s: float = 3600.0  # sessions waiting for an authorisation this recently get a handoff
-
-
 def waited_s(row: HandoffRow, now: dt.datetime) -> float:
     return max(0.0, (now - as_utc(row.created_at)).total_seconds())
 
@@ -103,7 +94,7 @@ def can_serve(user: UserRow | None, role: str, branch_id: str | None, row: Hando
     return False
 
 
-def handoff_view(row: HandoffRow, now: dt.datetime, aging_s: float = DispatchOptions.aging_s) -> dict[str, Any]:
+def handoff_view(row: HandoffRow, now: dt.datetime, aging_s: float = DispatchOptions().aging_s) -> dict[str, Any]:
     """The JSON a console shows for a handoff (no personal data beyond the masked summary's name)."""
     summary = row.summary or {}
     customer = summary.get("customer") or {}

@@ -108,3 +108,13 @@ def test_log_lines_are_json_and_masked(capsys):
     assert "110105198103150319" not in err and "13911260451" not in err and "6217991001001001018" not in err
     lines = [__import__("json").loads(line) for line in err.strip().splitlines()]
     assert lines[0]["event"] == "lookup" and lines[0]["level"] == "info"
+
+
+def test_handoff_dispatch_timings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("LOBBY_HANDOFF__OFFER_TIMEOUT_S", "15")
+    monkeypatch.setenv("LOBBY_HANDOFF__MAX_OFFERS", "4")
+    s = make()
+    assert (s.handoff.offer_timeout_s, s.handoff.max_offers, s.handoff.aging_s) == (15.0, 4, 60.0)
+    monkeypatch.setenv("LOBBY_HANDOFF__OFFER_TIMEOUT_S", "0")
+    with pytest.raises(ValueError, match="offer_timeout_s"):
+        make()
