@@ -27,9 +27,11 @@ class LobbyMicProcessor extends AudioWorkletProcessor {
     this.frame = new Int16Array(this.frameSamples);
     this.fill = 0;
     this.energy = 0;
-    this.sending = false;
+    // Start state may come with the options: messages reach the audio thread asynchronously, so an
+    // offline render (the tests) could otherwise start before "send"/"echo" arrive.
+    this.sending = Boolean(opts.send);
     this.noise = 0.003;
-    this.echo = 0;
+    this.echo = Number(opts.echo) || 0;
     this.voiced = 0;
     this.unvoiced = 0;
     this.inSpeech = false;

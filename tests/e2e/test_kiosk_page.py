@@ -325,7 +325,9 @@ WORKLET_RUN = """async ({echo, level, seconds}) => {
   const rate = 48000;
   const ctx = new OfflineAudioContext(1, rate * seconds, rate);
   await ctx.audioWorklet.addModule('/kiosk/static/mic-worklet.js');
-  const node = new AudioWorkletNode(ctx, 'lobby-mic', {processorOptions: {targetRate: 16000, frameMs: 20}});
+  // start state in the options: a posted message may arrive after the (fast) offline render began
+  const node = new AudioWorkletNode(
+    ctx, 'lobby-mic', {processorOptions: {targetRate: 16000, frameMs: 20, send: true, echo}});
   const seen = {frames: 0, bytes: new Set(), samples: 0, starts: 0};
   node.port.onmessage = (e) => {
     if (e.data.type === 'frame') {
@@ -333,8 +335,6 @@ WORKLET_RUN = """async ({echo, level, seconds}) => {
     }
     if (e.data.type === 'speech_start') { seen.starts += 1; seen.at = e.data.at_ms; }
   };
-  node.port.postMessage({type: 'send', on: true});
-  node.port.postMessage({type: 'echo', level: echo});
   const buffer = ctx.createBuffer(1, rate * seconds, rate);
   const data = buffer.getChannelData(0);
   for (let i = 0; i < data.length; i++) {
