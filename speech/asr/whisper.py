@@ -160,8 +160,21 @@ class WhisperRecognizer:
         return load_whisper_model(self.model_dir, self.device, self.compute_type, self.cpu_threads)
 
     def warm_up(self) -> None:
-        """Load the model and run one tiny decode so the first customer does not wait for it."""
-        self.model.transcribe(np.zeros(SAMPLE_RATE // 2, dtype=np.float32), language="en", beam_size=1)
+        """Load the model, run one decode the way customers' audio is decoded (window, beam) and load the
+        corrector's dictionaries, so the first customer waits for none of it: after a load-only warm-up
+        the first decode of a 3.7-s clip took 1.1 s against 0.33-0.42 s for the next ones, 0.55 s of it
+        jieba's dictionary (segments decode lazily, so they are consumed here)."""
+        if self.corrector is not None:
+            self.corrector.fix("我要挂失信用卡")
+        model = self.model
+        with encoder_window(self.tuning.window):
+            segments, _ = model.transcribe(
+                np.zeros(SAMPLE_RATE, dtype=np.float32),
+                language=self.default_language if self.default_language != "auto" else "zh",
+                beam_size=self.tuning.beam_size,
+                vad_filter=False,
+            )
+            list(segments)
 
     def _shared_executor(self) -> ThreadPoolExecutor:
         with self._executor_lock:

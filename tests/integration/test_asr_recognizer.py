@@ -227,3 +227,11 @@ def test_short_utterances_encode_a_shorter_window_and_are_still_recognised(
     full_window = recognizer.with_tuning(replace(recognizer.tuning, window=None), keep_corrector=True)
     windowed_text, full_text = recognizer.transcribe(audio).text, full_window.transcribe(audio).text
     assert error_rate(reference, windowed_text, "zh") <= 0.1, (windowed_text, full_text)
+
+
+def test_warm_up_leaves_nothing_to_load_for_the_first_customer(recognizer: WhisperRecognizer) -> None:
+    from speech.correction.corrector import _jieba
+
+    _jieba.cache_clear()
+    recognizer.warm_up()
+    assert _jieba.cache_info().currsize == 1  # the corrector's dictionary (0.55 s on first use) is loaded
