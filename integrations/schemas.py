@@ -257,6 +257,16 @@ class Ticket(_Model):
     waiting_ahead: int
     estimated_wait_min: int
     created_at: dt.datetime
+    status: Literal["waiting", "called"] = "waiting"
+    counter: str | None = Field(None, description="The window that called the ticket.")
+    called_at: dt.datetime | None = None
+
+
+class TicketCall(_Model):
+    """A counter calls a ticket: the bank marks it called and takes it off the waiting count."""
+
+    branch_id: str = Field(min_length=1, max_length=8)
+    counter: str = Field(min_length=1, max_length=16)
 
 
 class CheckIn(_Model):

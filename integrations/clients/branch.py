@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Literal, Protocol
+from urllib.parse import quote
 
 from integrations import schemas as api
 from integrations.http import BankHttp, parse
@@ -16,6 +17,8 @@ class BookingApi(Protocol):
     async def take_ticket(self, request: api.TicketRequest, *, idempotency_key: str) -> api.Ticket: ...
 
     async def queue(self, branch_id: str) -> api.QueueStatus: ...
+
+    async def call_ticket(self, branch_id: str, number: str, counter: str, *, idempotency_key: str) -> api.Ticket: ...
 
 
 class HttpBookingClient:
@@ -47,6 +50,19 @@ class HttpBookingClient:
     async def queue(self, branch_id: str) -> api.QueueStatus:
         response = await self._http.request(self.backend, "GET", "/v1/queue", params={"branch_id": branch_id})
         return parse(api.QueueStatus, response)
+
+    async def call_ticket(self, branch_id: str, number: str, counter: str, *, idempotency_key: str) -> api.Ticket:
+        """Tell the bank a counter called this ticket (it leaves the waiting count). `Rejected` with
+        code `ticket_already_called` when another request called it first; `NotFound` if unknown."""
+        body = api.TicketCall(branch_id=branch_id, counter=counter).model_dump(mode="json")
+        response = await self._http.request(
+            self.backend,
+            "POST",
+            f"/v1/queue/tickets/{quote(number, safe='')}/call",
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return parse(api.Ticket, response)
 
 
 Command = Literal["print_receipt", "dispense_card", "open_locker"]

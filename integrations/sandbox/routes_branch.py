@@ -98,6 +98,42 @@ def take_ticket(body: api.TicketRequest, request: Request, state: StateDep, key:
     return idempotent_write(state, request, key, body, act)
 
 
+@router.post("/queue/tickets/{number}/call", response_model=api.Ticket)
+def call_ticket(
+    number: str, body: api.TicketCall, request: Request, state: StateDep, key: IdempotencyKey
+) -> JSONResponse:
+    """A counter calls a ticket: it is marked called and leaves its category's waiting count.
+
+    A replay with the same key returns the same answer; a second call under another key is refused
+    (409 `ticket_already_called`), so two counters can never both take one customer."""
+
+    def act(s: Session) -> tuple[int, api.Ticket]:
+        ticket = s.scalars(
+            select(t.Ticket)
+            .where(t.Ticket.branch_id == body.branch_id, t.Ticket.number == number.strip().upper())
+            .order_by(t.Ticket.created_at.desc())
+            .limit(1)
+        ).first()
+        if ticket is None:
+            raise not_found("ticket", f"{body.branch_id}/{number}")
+        if ticket.called_at is not None:
+            raise rejected(
+                "ticket_already_called",
+                f"ticket {ticket.number} was already called to counter {ticket.counter}",
+                counter=ticket.counter,
+                called_at=ticket.called_at,
+            )
+        ticket.called_at = now()
+        ticket.counter = body.counter
+        queue = s.get(t.QueueState, (ticket.branch_id, ticket.category))
+        if queue is not None:
+            queue.waiting = max(queue.waiting - 1, 0)
+        s.flush()
+        return 200, views.ticket(ticket)
+
+    return idempotent_write(state, request, key, body, act)
+
+
 @router.get("/queue", response_model=api.QueueStatus)
 def queue(state: StateDep, branch_id: str = "BJ001") -> api.QueueStatus:
     with state.session() as s:

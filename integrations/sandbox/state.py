@@ -17,8 +17,9 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.schema import CreateColumn
 
 from integrations.sandbox import tables as t
 from integrations.sandbox.seed import seed
@@ -66,6 +67,7 @@ class SandboxState:
             threading.Lock() if self.engine.dialect.name == "sqlite" else nullcontext()
         )
         t.Base.metadata.create_all(self.engine)
+        add_missing_columns(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -98,6 +100,27 @@ class SandboxState:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def add_missing_columns(engine: Engine) -> list[str]:
+    """Add the nullable columns a newer sandbox declares to tables an older one created.
+
+    `create_all` creates missing tables but never alters existing ones, and a sandbox database under
+    var/ outlives upgrades (it is only re-seeded, never dropped). Returns the `table.column`s added."""
+    added: list[str] = []
+    with engine.begin() as conn:
+        existing = inspect(conn)  # on this connection: another one would wait for the write lock it holds
+        for table in t.Base.metadata.sorted_tables:
+            have = {c["name"] for c in existing.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in have:
+                    continue
+                if not column.nullable:
+                    raise RuntimeError(f"cannot add NOT NULL column {table.name}.{column.name} to an existing table")
+                ddl = CreateColumn(column).compile(dialect=engine.dialect)
+                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {ddl}")
+                added.append(f"{table.name}.{column.name}")
+    return added
 
 
 def new_id(prefix: str) -> str:

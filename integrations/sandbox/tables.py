@@ -1,4 +1,5 @@
-"""The sandbox bank's own tables (not the Lobby store): created with `metadata.create_all`.
+"""The sandbox bank's own tables (not the Lobby store): created with `metadata.create_all`; columns
+added later must be nullable, so that `state.add_missing_columns` can add them to an existing database.
 
 Money is stored in fen (integer cents) so that balance checks are exact and an atomic
 `UPDATE ... WHERE balance_fen >= :amount` can guard against overdrafts.
@@ -190,6 +191,9 @@ class Ticket(Base):
     waiting_ahead: Mapped[int]
     estimated_wait_min: Mapped[int]
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # Set when a counter calls the ticket (nullable: added to existing databases by `add_missing_columns`).
+    called_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    counter: Mapped[str | None] = mapped_column(String(16))
 
 
 class ListEntry(Base):

@@ -103,4 +103,7 @@ def ticket(x: t.Ticket) -> api.Ticket:
         waiting_ahead=x.waiting_ahead,
         estimated_wait_min=x.estimated_wait_min,
         created_at=x.created_at,
+        status="called" if x.called_at is not None else "waiting",
+        counter=x.counter,
+        called_at=x.called_at,
     )

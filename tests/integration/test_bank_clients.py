@@ -402,6 +402,46 @@ async def test_booking_check_in_and_queue(bank: BankClients):
     assert {c.category for c in queue.categories} == {"personal", "corporate", "wealth", "priority"}
 
 
+async def test_a_counter_calls_a_ticket_once(bank: BankClients):
+    def waiting(queue: api.QueueStatus) -> int:
+        return next(c.waiting for c in queue.categories if c.category == "personal")
+
+    ticket = await bank.booking.take_ticket(
+        api.TicketRequest(business_type="deposit"), idempotency_key=new_idempotency_key()
+    )
+    before = waiting(await bank.booking.queue("BJ001"))
+    key = new_idempotency_key()
+    called = await bank.booking.call_ticket("BJ001", ticket.number, "2", idempotency_key=key)
+    assert (called.id, called.status, called.counter) == (ticket.id, "called", "2") and called.called_at
+    assert await bank.booking.call_ticket("BJ001", ticket.number, "2", idempotency_key=key) == called
+    assert waiting(await bank.booking.queue("BJ001")) == before - 1
+    with pytest.raises(Rejected) as refused:
+        await bank.booking.call_ticket("BJ001", ticket.number, "4", idempotency_key=new_idempotency_key())
+    assert refused.value.code == "ticket_already_called"
+    with pytest.raises(NotFound):
+        await bank.booking.call_ticket("BJ001", "A999", "2", idempotency_key=new_idempotency_key())
+    assert waiting(await bank.booking.queue("BJ001")) == before - 1
+
+
+async def test_a_ticket_call_whose_answer_was_lost_is_retried_once_in_effect(bank: BankClients):
+    ticket = await bank.booking.take_ticket(
+        api.TicketRequest(business_type="deposit"), idempotency_key=new_idempotency_key()
+    )
+    before = (await bank.booking.queue("BJ001")).categories
+    prefix, lost = f"/v1/queue/tickets/{ticket.number}/call", new_idempotency_key()
+    await bank.sandbox.set_faults(
+        [api.Fault(path_prefix=prefix, error_rate=1.0, error_status=503, after_processing=True)]
+    )
+    with pytest.raises(BankUnavailable):
+        await bank.booking.call_ticket("BJ001", ticket.number, "1", idempotency_key=lost)
+    assert (await bank.sandbox.faults()).hits == {prefix: OPTIONS.max_attempts}
+    await bank.sandbox.clear_faults()
+    called = await bank.booking.call_ticket("BJ001", ticket.number, "1", idempotency_key=lost)
+    assert called.status == "called"
+    after = {c.category: c.waiting for c in (await bank.booking.queue("BJ001")).categories}
+    assert after["personal"] == next(c.waiting for c in before if c.category == "personal") - 1
+
+
 async def test_devices_and_jobs(bank: BankClients):
     devices = await bank.devices.devices("BJ001")
     assert {d.kind for d in devices} == {
