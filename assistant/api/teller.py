@@ -4,9 +4,12 @@
   documents; a cited document opens in full.
 - Queue: the branch's waiting counts come from the bank's branch client; the tickets Lobby issued at the
   kiosk (queue_ticket / check-in calls recorded in the transcripts) are the ones a counter can call with
-  their context. The bank's queue API has no "call" operation, so calling marks the ticket's session
-  (`state.counter`) with a compare-and-set on the session version: two counters calling at once never
-  get the same customer.
+  their context. Calling marks the ticket's session (`state.counter`) with a compare-and-set on the
+  session version, so two counters calling at once never get the same customer; then the bank is told
+  (`booking.call_ticket`, keyed by branch, ticket number and the bank's ticket id, so a retry never calls
+  twice) and its waiting count drops. The kiosk's ticket numbers are the bank's own. Lobby's mark is what
+  serves the customer: if the bank is down or refuses (409), the call still succeeds here and the answer
+  says `bank_called: false` with the reason.
 - Current customer: the session this teller called last, with the masked profile, the journey state and
   the form the customer filled at the kiosk.
 """
@@ -26,6 +29,7 @@ from assistant.api.handoffs import DecisionIn, customer_profile, decide_authoriz
 from assistant.api.knowledge import KnowledgeService
 from assistant.auth import Principal, require
 from assistant.conversation.handoffs import TICKET_OPERATIONS, session_context, ticket_of
+from assistant.logging import get_logger
 from assistant.store.db import Database
 from assistant.store.sessions import SessionStore, StaleSession
 from assistant.store.tables import SessionRow, TurnRow
@@ -34,6 +38,7 @@ from integrations.errors import BankError
 from knowledge.base import KnowledgeBase, KnowledgeBaseMissing
 
 router = APIRouter(prefix="/api/v1/teller", tags=["teller"])
+log = get_logger("lobby.teller")
 
 Staff = Annotated[Principal, Depends(require("teller", "expert", "supervisor"))]
 Teller = Annotated[Principal, Depends(require("teller"))]
@@ -139,9 +144,12 @@ async def queue(request: Request, who: Teller) -> dict[str, Any]:
     return {"branch_id": branch, "bank": status_, "tickets": [t for t in tickets if not t["called"]]}
 
 
-def _call_next(db: Database, sessions: SessionStore, branch: str, who: Principal, counter: str) -> str | None:
+def _call_next(
+    db: Database, sessions: SessionStore, branch: str, who: Principal, counter: str
+) -> tuple[str, dict[str, Any]] | None:
     """Mark the next waiting ticket (priority category first, then oldest) as called by this teller;
-    compare-and-set on the session version, so a ticket is never called twice. Returns its session id."""
+    compare-and-set on the session version, so a ticket is never called twice. Returns its session id
+    and the ticket."""
     for _attempt in range(CALL_ATTEMPTS):
         waiting = [t for t in branch_tickets(db, branch, _today()) if not t["called"]]
         if not waiting:
@@ -161,8 +169,25 @@ def _call_next(db: Database, sessions: SessionStore, branch: str, who: Principal
             sessions.save_state(row.id, {**(row.state or {}), "counter": mark}, expected_version=row.version)
         except StaleSession:
             continue
-        return row.id
+        return row.id, ticket
     return None
+
+
+def call_key(branch: str, ticket: dict[str, Any]) -> str:
+    """The Idempotency-Key of telling the bank a ticket was called: one per ticket, so a retry (by the
+    client or by anyone repeating this call) replays the bank's answer instead of calling again. The
+    bank's ticket id tells apart the same number issued on another day."""
+    return f"teller-call:{branch}:{ticket['number']}:{ticket.get('id') or _today().date().isoformat()}"
+
+
+async def _tell_bank(bank: BankClients, branch: str, ticket: dict[str, Any], counter: str) -> dict[str, Any]:
+    """Call the ticket at the bank too, so its waiting count drops; a failure is reported, not raised."""
+    try:
+        await bank.booking.call_ticket(branch, ticket["number"], counter, idempotency_key=call_key(branch, ticket))
+    except BankError as exc:
+        log.warning("teller.bank_call_failed", branch=branch, ticket=ticket["number"], error=str(exc))
+        return {"bank_called": False, "bank_call_error": str(exc)}
+    return {"bank_called": True, "bank_call_error": None}
 
 
 async def _customer(request: Request, session_id: str) -> dict[str, Any]:
@@ -173,12 +198,15 @@ async def _customer(request: Request, session_id: str) -> dict[str, Any]:
 
 @router.post("/queue/next", summary="Call the next ticket to this counter; returns that customer")
 async def call_next(body: CallIn, request: Request, who: Teller) -> dict[str, Any]:
-    session_id = await asyncio.to_thread(
-        _call_next, request.app.state.db, request.app.state.sessions, _branch(who), who, body.counter
+    branch = _branch(who)
+    called = await asyncio.to_thread(
+        _call_next, request.app.state.db, request.app.state.sessions, branch, who, body.counter
     )
-    if session_id is None:
+    if called is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no ticket is waiting")
-    return await _customer(request, session_id)
+    session_id, ticket = called
+    told = await _tell_bank(request.app.state.bank, ticket.get("branch_id") or branch, ticket, body.counter)
+    return {**await _customer(request, session_id), **told}
 
 
 def _current(db: Database, username: str, since: dt.datetime) -> str | None:

@@ -10,6 +10,9 @@ import threading
 import pytest
 from fastapi.testclient import TestClient
 
+from integrations import schemas as api
+from integrations.clients import new_idempotency_key
+
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ZHANG_WEI_ID = "110105198103150319"
@@ -106,6 +109,60 @@ def test_two_counters_calling_at_once_never_get_the_same_customer(app: TestClien
     for t in threads:
         t.join()
     assert called[0] and called[1] and called[0] != called[1]
+
+
+def bank_waiting(app: TestClient, teller: dict[str, str], category: str) -> int:
+    bank = app.get("/api/v1/teller/queue", headers=teller).json()["bank"]
+    return int(next(c["waiting"] for c in bank["categories"] if c["category"] == category))
+
+
+def fresh_kiosk_ticket(app: TestClient, teller: dict[str, str]) -> tuple[str, str, str]:
+    """Calls every ticket still waiting (earlier tests leave some), then takes one at the kiosk, so it is
+    the next one -> (session, number, category)."""
+    for _ in range(50):
+        if app.post("/api/v1/teller/queue/next", json={"counter": "9"}, headers=teller).status_code == 404:
+            break
+    sid, number = kiosk_ticket(app)
+    waiting = app.get("/api/v1/teller/queue", headers=teller).json()["tickets"]
+    assert [t["number"] for t in waiting] == [number], waiting
+    return sid, number, waiting[0]["category"]
+
+
+def test_calling_the_next_ticket_tells_the_bank_whose_waiting_count_drops(app: TestClient):
+    teller = staff(app, "tel_x")
+    sid, number, category = fresh_kiosk_ticket(app, teller)
+    before = bank_waiting(app, teller, category)
+    called = app.post("/api/v1/teller/queue/next", json={"counter": "4"}, headers=teller).json()
+    assert called["session"]["id"] == sid and called["counter"]["ticket"] == number
+    assert called["bank_called"] is True and called["bank_call_error"] is None, called
+    assert bank_waiting(app, teller, category) == before - 1
+
+
+def test_a_bank_outage_or_refusal_still_brings_the_customer_to_the_counter(app: TestClient):
+    teller = staff(app, "tel_x")
+    bank = app.app.state.bank  # type: ignore[attr-defined]
+    sid, number, category = fresh_kiosk_ticket(app, teller)
+    before = bank_waiting(app, teller, category)
+    app.portal.call(  # type: ignore[union-attr]
+        bank.sandbox.set_faults, [api.Fault(path_prefix="/v1/queue/tickets/", error_rate=1.0, error_status=503)]
+    )
+    try:
+        response = app.post("/api/v1/teller/queue/next", json={"counter": "5"}, headers=teller)
+    finally:
+        app.portal.call(bank.sandbox.clear_faults)  # type: ignore[union-attr]
+    assert response.status_code == 200, response.text
+    called = response.json()
+    assert called["session"]["id"] == sid and called["counter"]["ticket"] == number
+    assert called["bank_called"] is False and "503" in called["bank_call_error"], called
+    assert bank_waiting(app, teller, category) == before  # the bank never heard of the call
+
+    sid, number, category = fresh_kiosk_ticket(app, teller)  # another system called it at the bank first
+    app.portal.call(  # type: ignore[union-attr]
+        lambda: bank.booking.call_ticket("BJ001", number, "7", idempotency_key=new_idempotency_key())
+    )
+    called = app.post("/api/v1/teller/queue/next", json={"counter": "5"}, headers=teller).json()
+    assert called["session"]["id"] == sid and called["bank_called"] is False
+    assert "ticket_already_called" in called["bank_call_error"], called
 
 
 def test_queue_and_customer_are_teller_only(app: TestClient):
