@@ -83,7 +83,19 @@ def _one(client: Any, token: str, audio: np.ndarray) -> dict[str, Any]:
     }
 
 
-def run_benchmark(settings: Settings, runs: int = 10) -> dict[str, Any]:
+def _together(client: Any, token: str, wavs: list[np.ndarray], kiosks: int) -> list[dict[str, Any]]:
+    """`kiosks` customers at `kiosks` kiosks finish speaking at the same moment (each on its own socket)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    longest = max(w.size for w in wavs[:kiosks])
+    # pad each request at the front so every utterance ends together: the worst case for the ASR worker
+    aligned = [np.concatenate([np.zeros(longest - w.size, dtype=w.dtype), w]) for w in wavs[:kiosks]]
+    with ThreadPoolExecutor(kiosks) as pool:
+        return list(pool.map(lambda audio: _one(client, token, audio), aligned))
+
+
+def run_benchmark(settings: Settings, runs: int = 10, kiosks: int = 1) -> dict[str, Any]:
+    """`runs` spoken requests; with `kiosks` > 1, in rounds of that many kiosks speaking at once."""
     from fastapi.testclient import TestClient
 
     from assistant.api.app import create_app
@@ -107,12 +119,20 @@ def run_benchmark(settings: Settings, runs: int = 10) -> dict[str, Any]:
             warm = portal.call(services.warm_up)  # on the app's own event loop, as at `lobby serve` start-up
             wavs = [portal.call(_synthesise, services.tts, text) for text in REQUESTS]
             token = app.state.demo_kiosk_token
-            rows = [_one(client, token, wavs[i % len(wavs)]) for i in range(runs)]
+            if kiosks == 1:
+                rows = [_one(client, token, wavs[i % len(wavs)]) for i in range(runs)]
+            else:
+                rows = []
+                for r in range(max(1, runs // kiosks)):
+                    turn = [wavs[(r * kiosks + k) % len(wavs)] for k in range(kiosks)]
+                    rows.extend(_together(client, token, turn, kiosks))
             tts_status = services.tts.status()
     first = [r["first_audio_s"] for r in rows if r["first_audio_s"] is not None]
     finals = [r["final_s"] for r in rows if r["final_s"] is not None]
     return {
-        "runs": runs,
+        "runs": len(rows),
+        "kiosks_at_once": kiosks,
+        "asr_workers": settings.speech.asr_workers,
         "startup_s": round(startup_s, 1),
         "warm_up": warm,
         "end_of_speech_to_first_audio_ms": _stats(first),

@@ -218,6 +218,9 @@ def kb(
 @app.command("kiosk")
 def kiosk(
     runs: int = typer.Option(10, min=1, help="Spoken requests sent over the kiosk WebSocket."),
+    kiosks: int = typer.Option(
+        1, min=1, max=8, help="Kiosks whose customers stop speaking at the same moment (rounds of this many)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """Kiosk voice loop: end of speech -> ASR final and -> first reply audio, over the real WebSocket."""
@@ -227,12 +230,13 @@ def kiosk(
 
     settings = load_settings()
     configure_logging("WARNING", settings.log_json)
-    result = run_benchmark(settings, runs=runs)
+    result = run_benchmark(settings, runs=runs, kiosks=kiosks)
     if json_out:
         emit_json(result)
         return
     first, final = result["end_of_speech_to_first_audio_ms"], result["end_of_speech_to_final_ms"]
-    typer.echo(f"kiosk voice loop x{runs} (startup {result['startup_s']} s, warm-up {result['warm_up']})")
+    typer.echo(f"kiosk voice loop x{result['runs']}, {kiosks} at once")
+    typer.echo(f"  startup {result['startup_s']} s, warm-up {result['warm_up']}")
     typer.echo(f"  end of speech -> first audio: p50 {first.get('p50')} ms  p95 {first.get('p95')} ms")
     typer.echo(f"  end of speech -> final text:  p50 {final.get('p50')} ms  p95 {final.get('p95')} ms")
     typer.echo(f"  speaking engine {result['tts_active']}, failed runs {result['failed']}")
