@@ -104,7 +104,12 @@
   async function callNext() {
     $("queue-error").textContent = "";
     try {
-      showCustomer(await api("/api/v1/teller/queue/next", { method: "POST", body: { counter: $("counter").value || "1" } }));
+      const called = await api("/api/v1/teller/queue/next", { method: "POST", body: { counter: $("counter").value || "1" } });
+      showCustomer(called);
+      if (called.bank_called === false) {
+        // the customer is called here, but the bank's queue system missed it: its screens may not show it
+        $("queue-error").textContent = `银行叫号系统未同步 The bank's queue was not updated: ${called.bank_call_error || ""}`;
+      }
     } catch (e) {
       $("queue-error").textContent = e.status === 404 ? "没有等待的号 No ticket is waiting" : e.message;
     }
