@@ -8,8 +8,11 @@ as a vocabulary term, the corrector compares pinyin and rewrites the span to the
 - exactly one character differs and its syllable is one edit away from the term's (shu/shi) with the
   same initial.
 It leaves text alone when the span is an exact term, when the span is itself a common word (理睬 is
-not 理财), and when the span cuts through a common word (确定其他 does not hide 定期). Common words come
-from jieba's dictionary frequencies. Written variants listed in the vocabulary (转帐 -> 转账) are
+not 理财), when the span cuts through a common word or a vocabulary term (确定其他 does not hide 定期,
+有额度 does not hide 余额), and it takes no near-miss that is a word of the dictionary itself (出账 is not
+查账). On 20,000 real customer questions (BQ + ATEC) the corrector changed 289 sentences, mostly wrongly
+(花呗有额度 -> 花呗余额度); with the last two rules 149, and the TTS round trip lost 3 of 2301 characters.
+Common words come from jieba's dictionary frequencies. Written variants listed in the vocabulary (转帐 -> 转账) are
 always rewritten. The corrector knows only the vocabulary it is given.
 """
 
@@ -167,6 +170,8 @@ class PinyinCorrector:
                 diff = sum(a != b for a, b in zip(span, term, strict=True))
                 if diff <= max(1, length // 2) and (length >= 3 or diff == 1):
                     return term, "homophone"
+            if _jieba()[1].get(span, 0) > 0:
+                continue  # a word of the dictionary (出账, 存到) is not a near-miss of another word
             for j in range(length):
                 for term in self._by_wildcard.get((*key[:j], "*", *key[j + 1 :]), ()):
                     same_elsewhere = all(span[k] == term[k] for k in range(length) if k != j)
@@ -187,7 +192,7 @@ class PinyinCorrector:
         spans: list[tuple[int, int]] = []
         pos = 0
         for token in tokenizer.cut(text, HMM=False):  # type: ignore[attr-defined]
-            if len(token) >= 2 and freq.get(token, 0) >= self.common_word_freq and token not in self.terms:
-                spans.append((pos, pos + len(token)))
+            if len(token) >= 2 and (freq.get(token, 0) >= self.common_word_freq or token in self.terms):
+                spans.append((pos, pos + len(token)))  # a vocabulary term is cut no more than a common word
             pos += len(token)
         return spans

@@ -72,6 +72,12 @@ def test_fixes_homophones_of_vocabulary_terms(corrector: PinyinCorrector, heard:
         "请稍等一下",
         "I would like to open an account",
         "",
+        # real customer questions (BQ/ATEC) the corrector used to break: 有额 cuts through the term 额度,
+        # 出账 and 存到 are words of their own, not near-misses of 查账 and 存单
+        "花呗有额度为什么不能分期",
+        "借呗什么时候才有额度",
+        "花呗出账是多少号",
+        "钱已经存到卡里了",
     ],
 )
 def test_correct_text_is_left_alone(corrector: PinyinCorrector, sentence: str) -> None:
