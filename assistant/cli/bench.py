@@ -8,12 +8,14 @@ import typer
 from assistant.cli.asr import bench_asr
 from bench.avatar import cli as bench_avatar
 from bench.conversation import cli as bench_conversation
+from bench.corrector import cli as bench_corrector
 from bench.risk import cli as bench_risk
 
 app = typer.Typer(help="Benchmarks (speed, memory, quality on real data).", no_args_is_help=True)
 app.command("asr")(bench_asr)
 app.command("avatar")(bench_avatar)
 app.command("conversation")(bench_conversation)
+app.command("corrector")(bench_corrector)
 app.command("risk")(bench_risk)
 
 
