@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
-from avatar.browser import AUTOPLAY as AUTOPLAY  # re-exported: the kiosk tests import it from here
 from avatar.browser import speech_message
 from tests.conftest import REPO_ROOT
 

@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.e2e.conftest import FAKE_MEDIA_ARGS
-from tests.e2e.kiosk_media import AUTOPLAY, FakeKiosk, console_errors, speech_chunk, turn, utterances_wav
+from avatar.browser import AUTOPLAY, FAKE_MEDIA_ARGS
+from tests.e2e.kiosk_media import FakeKiosk, console_errors, speech_chunk, turn, utterances_wav
 
 pytestmark = pytest.mark.e2e
 

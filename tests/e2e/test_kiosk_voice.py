@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import FAKE_MEDIA_ARGS
-from tests.e2e.kiosk_media import AUTOPLAY, console_errors, portrait_video, utterances_wav
+from avatar.browser import AUTOPLAY, FAKE_MEDIA_ARGS
+from tests.e2e.kiosk_media import console_errors, portrait_video, utterances_wav
 
 # The first test also pays for the server start (models, knowledge base) on a busy machine.
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
