@@ -2,7 +2,7 @@
 
 Conservative on purpose: "一下", "一定", "十分", "三心二意" stay as they are. Converted are
 - amounts: a numeral run followed by a currency unit (五千元, 两万块, 三点五万元, 一百美元);
-- percentages: 百分之三点五 -> 3.5%;
+- percentages: 百分之三点五 -> 3.5%, 百分之零点一零 -> 0.10% (decimals keep every digit said);
 - digit strings read one by one (尾号一二三四, 幺三八...): four or more digits in a row.
 """
 
@@ -28,6 +28,12 @@ def _to_number(numeral: str) -> str | None:
     if "点" in numeral and numeral.endswith(("万", "亿")) and len(numeral) > 1:
         scale = 10_000 if numeral.endswith("万") else 100_000_000  # 三点五万 = 3.5 x 10^4
         numeral = numeral[:-1]
+    elif "点" in numeral:
+        # decimals keep every digit said: 零点一零 is how 0.10% is read, and 0.1% would drop a digit
+        whole, frac = numeral.split("点")
+        whole_value = _to_number(whole)
+        if whole_value is not None and all(c in _DIGITS for c in frac):
+            return whole_value + "." + "".join(_DIGITS[c] for c in frac)
     try:
         value = cn2an.cn2an(numeral, "smart") * scale
     except (ValueError, KeyError, TypeError):

@@ -80,12 +80,28 @@ def test_fixes_homophones_of_vocabulary_terms(corrector: PinyinCorrector, heard:
         "钱已经存到卡里了",
         "怎样获取授信额度",  # 信额 inside the word 授信额度 is not 限额
         "开通花呗可以不绑银行卡吗",  # 银行卡 is already right: 不绑 alone is no evidence for 补办银行卡
+        # pypinyin lists rare readings (期 ji, 款 xin, 单 shan) that no vocabulary term uses
+        "你们这个可以分几期",
+        "从零钱还行不行",
+        "我账上有足够资金",
     ],
 )
 def test_correct_text_is_left_alone(corrector: PinyinCorrector, sentence: str) -> None:
     result = corrector.correct(sentence)
     assert result.text == sentence
     assert result.changes == ()
+
+
+@pytest.mark.parametrize(
+    ("heard", "expected"),
+    [
+        ("柜台跨航转账手续费", "柜台跨行转账手续费"),  # 跨行 is kua hang, as 行 reads in 银行
+        ("五万元以内的跨航转账", "五万元以内的跨行转账"),
+        ("其他方式换款", "其他方式还款"),  # 还款 is huan kuan, as 还 reads in other terms; a real typed question
+    ],
+)
+def test_heteronyms_match_as_the_vocabulary_reads_them(corrector: PinyinCorrector, heard: str, expected: str) -> None:
+    assert corrector.fix(heard) == expected
 
 
 def test_corrector_knows_only_the_vocabulary_it_is_given() -> None:
@@ -111,6 +127,8 @@ def test_fuzzy_merges_accent_confusions() -> None:
         ("三点五万元", "35000元"),
         ("两千五百块钱", "2500块钱"),
         ("利率是百分之三点五", "利率是3.5%"),
+        ("活期存款年利率为百分之零点一零", "活期存款年利率为0.10%"),  # every digit said is kept
+        ("手续费十二点五零元", "手续费12.50元"),
         ("卡号尾号一二三四", "卡号尾号1234"),
         ("手机号幺三八零零一三八零零零", "手机号13800138000"),
         ("我想查一下余额", "我想查一下余额"),
