@@ -3,7 +3,8 @@
 Conservative on purpose: "一下", "一定", "十分", "三心二意" stay as they are. Converted are
 - amounts: a numeral run followed by a currency unit (五千元, 两万块, 三点五万元, 一百美元);
 - percentages: 百分之三点五 -> 3.5%, 百分之零点一零 -> 0.10% (decimals keep every digit said);
-- digit strings read one by one (尾号一二三四, 幺三八...): four or more digits in a row.
+- digit strings read one by one (尾号一二三四, 幺三八...): four or more digits in a row;
+- half hours whisper writes as decimals in a range of clock times: 9.5至16点 -> 9点半至16点.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ _PERCENT = re.compile(rf"百分之([{_NUM}]+)")
 _DIGITS = {"零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7",
            "八": "8", "九": "9"}  # fmt: skip
 _DIGIT_RUN = re.compile(f"[{''.join(_DIGITS)}]{{4,}}")
+# 九点半至十六点 comes back as 9.5至16点: a half hour, where the range ends on a clock time (N点)
+_HALF_HOUR = re.compile(r"(?<![\d.])([01]?\d|2[0-4])\.5(?=\s*(?:至|到|~|～|-|—)\s*(?:[01]?\d|2[0-4])(?:点|:|：))")
 
 
 def _to_number(numeral: str) -> str | None:
@@ -62,4 +65,5 @@ def normalize_numbers(text: str) -> str:
     """Rewrite amounts, percentages and spelled-out digit strings as digits; leave everything else."""
     text = _PERCENT.sub(lambda m: f"{_to_number(m.group(1))}%" if _to_number(m.group(1)) else m.group(0), text)
     text = _AMOUNT.sub(_amount, text)
-    return _DIGIT_RUN.sub(lambda m: "".join(_DIGITS[c] for c in m.group(0)), text)
+    text = _DIGIT_RUN.sub(lambda m: "".join(_DIGITS[c] for c in m.group(0)), text)
+    return _HALF_HOUR.sub(r"\1点半", text)
