@@ -30,10 +30,15 @@ class KnowledgeBaseMissing(LookupError):
     """The named knowledge base was never built; the message says how to build it."""
 
 
-@lru_cache(maxsize=4)
-def shared_embedder(backend: str, model_dir: str | None) -> Embedder:
+def shared_embedder(backend: str, model_dir: str | None, batch_encoder: str = "auto") -> Embedder:
     """One embedder per (backend, model) per process: models are heavy, load them once."""
-    return make_embedder(backend, model_dir)
+    return _shared_embedder(backend, model_dir, batch_encoder)
+
+
+@lru_cache(maxsize=4)
+def _shared_embedder(backend: str, model_dir: str | None, batch_encoder: str) -> Embedder:
+    # every argument explicit: lru_cache would key f(a, b) and f(a, b, "auto") apart
+    return make_embedder(backend, model_dir, batch_encoder)
 
 
 def default_content_dir(options: KnowledgeOptions) -> Path:
@@ -53,7 +58,9 @@ class KnowledgeBase:
     ) -> None:
         self.options = options or KnowledgeOptions()
         self.store = KBStore(var_dir, name or self.options.default_kb)
-        self.embedder = embedder or shared_embedder(self.options.embedder, self.options.embedder_model_dir)
+        self.embedder = embedder or shared_embedder(
+            self.options.embedder, self.options.embedder_model_dir, self.options.batch_encoder
+        )
         self.confidence = confidence or ConfidenceModel.load(embedder=self.embedder.name)
         self._lock = threading.Lock()
         self._searcher: Searcher | None = None

@@ -89,7 +89,7 @@ def ingest(
     chunk_max_chars: int = 500,
     max_file_bytes: int = 2_000_000,
     max_doc_chars: int = 200_000,
-    batch_size: int = 32,
+    batch_size: int = 256,
     params: IndexParams | None = None,
     replace: bool = False,
     progress: bool = False,

