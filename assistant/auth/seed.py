@@ -14,7 +14,7 @@ DEMO_KIOSK = "KIOSK-BJ001-01"
 # (username, role, display name, skills)
 DEMO_STAFF: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("teller1", "teller", "柜员 李明", ("general",)),
-    ("expert1", "expert", "远程专家 张敏", ("general", "remote_verification", "loans", "wealth")),
+    ("expert1", "expert", "远程专家 张敏", ("general", "remote_verification", "risk_review", "loans", "wealth")),
     ("supervisor1", "supervisor", "主管 陈静", ()),
     ("admin1", "admin", "管理员", ()),
 )

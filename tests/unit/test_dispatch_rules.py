@@ -85,3 +85,11 @@ def test_only_warn_hold_or_block_decisions_flag_a_handoff_as_risky():
     warned = handoff(summary={"risk": [{"type": "risk_decision", "action": "allow"}, {"type": "x", "action": "warn"}]})
     assert not handoff_view(allowed, NOW)["risk"]
     assert handoff_view(warned, NOW)["risk"]
+
+
+def test_the_demo_expert_can_take_every_skill_a_journey_hands_off():
+    from assistant.auth.seed import DEMO_STAFF
+
+    expert = next(user(skills=skills) for _, role, _, skills in DEMO_STAFF if role == "expert")
+    for skill in ("general", "remote_verification", "risk_review", "loans", "wealth"):
+        assert can_serve(expert, "expert", None, handoff(skill)), skill
