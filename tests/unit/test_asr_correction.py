@@ -53,6 +53,7 @@ def test_packaged_vocabulary_is_substantial() -> None:
         ("大额存单的起存机额", "大额存单的起存金额"),
         ("周末不办理对工业务", "周末不办理对公业务"),
         ("网点的资助服务区", "网点的自助服务区"),
+        ("开立养老金账户需要身份证和医类借记卡", "开立养老金账户需要身份证和一类借记卡"),
     ],
 )
 def test_fixes_homophones_of_vocabulary_terms(corrector: PinyinCorrector, heard: str, expected: str) -> None:
@@ -110,6 +111,15 @@ def test_correct_text_is_left_alone(corrector: PinyinCorrector, sentence: str) -
 )
 def test_heteronyms_match_as_the_vocabulary_reads_them(corrector: PinyinCorrector, heard: str, expected: str) -> None:
     assert corrector.fix(heard) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["老年客户可以使用大字模式", "释放安降九十天立才是和文件行客户"],
+)
+def test_bank_speech_mentions_the_domain(corrector: PinyinCorrector, sentence: str) -> None:
+    """What decides the biased second pass: a sentence about the bank's customers is bank speech."""
+    assert corrector.mentions_domain(sentence)
 
 
 def test_corrector_knows_only_the_vocabulary_it_is_given() -> None:
