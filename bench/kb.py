@@ -52,7 +52,7 @@ def fusion_variants() -> dict[str, SearchParams]:
             for pw in (0.0, 0.5):
                 for qw in (0.0, 1.0):
                     out[f"rrf k={k} dense={dw} pinyin={pw} question={qw}"] = SearchParams("rrf", k, dw, pw, 50, qw)
-    for dw in (0.5, 1.0):
+    for dw in (0.5, 1.0, 2.0):
         for pw in (0.0, 0.5):
             for qw in (0.0, 0.5, 1.0, 1.5):
                 out[f"weighted dense={dw} pinyin={pw} question={qw}"] = SearchParams("weighted", 60, dw, pw, 50, qw)
