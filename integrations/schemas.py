@@ -139,6 +139,21 @@ class TransferRequest(_Model):
     memo: str = Field("", max_length=64)
 
 
+class PayeeAccount(_Model):
+    """A payee's account or card number as the bank resolves it before a transfer (账户验证).
+
+    The holder's name is never returned in clear: only masked (*秀英), and whether the name the customer
+    gave matches it. Another bank's number cannot be checked here: `same_bank` false, nothing verified."""
+
+    account_number: str = Field(description="Masked: first 6 and last 4 digits at most.")
+    same_bank: bool
+    bank: str | None = None
+    kind: Literal["account", "card"] | None = None
+    status: str | None = None
+    holder_name_masked: str | None = None
+    name_matches: bool | None = Field(None, description="None when no name was given or it cannot be checked.")
+
+
 class Transfer(_Model):
     id: str
     status: Literal["completed", "scheduled", "requires_authorization", "rejected", "failed"]

@@ -100,6 +100,10 @@ class ClientsBankPort:
 
         return cast(JSON, _json(await _guard(go)))
 
+    async def lookup_payee(self, account_number: str, name: str | None = None) -> JSON:
+        found = await _guard(lambda: self.clients.transactions.lookup_payee(account_number, name))
+        return cast(JSON, _json(found))
+
     async def transfer(self, body: Mapping[str, Any], *, idempotency_key: str) -> JSON:
         async def go() -> api.Transfer:
             request = api.TransferRequest.model_validate(dict(body))

@@ -152,7 +152,8 @@ class JourneyEngine:
     def _with_slots(self, flow: Flow, inp: JourneyInput) -> JourneyInput:
         """Slots keyed by the flow's names, extracted from the text when the caller passed none."""
         raw = dict(inp.slots)
-        if not raw and inp.text and self.extractor is not None and inp.action == "reply":
+        # a "no" may carry the right value ("不对，是三千"): read it too, so the correction applies
+        if not raw and inp.text and self.extractor is not None and inp.action in ("reply", "no"):
             raw = dict(self.extractor(inp.text))
         return inp.model_copy(update={"slots": map_slots(raw, flow.slots)})
 
@@ -226,7 +227,8 @@ class JourneyEngine:
         return None
 
     def _merge_slots(self, run: Run, inp: JourneyInput) -> None:
-        """Take NLU slot values the flow declares; corrections rewind so they are screened and confirmed again."""
+        """Take NLU slot values the flow declares, at any step; corrections (a changed earlier answer) are
+        acknowledged and rewind so the value is checked, screened and confirmed again."""
         st, flow = run.state, run.flow
         corrections: list[str] = []
         for name, value in inp.slots.items():
@@ -245,9 +247,16 @@ class JourneyEngine:
                     continue
                 corrections.append(name)
             st.slots[name] = v
+            st.attempts.pop(f"auto:{name}", None)  # the customer's own answer now
+            st.attempts.pop(f"inferred:{name}", None)
             run.slots_changed = True
+            run.filled.append(name)
+        run.corrected = corrections
         if not corrections or st.step is None:
             return
+        for name in corrections:
+            label = flow.slots[name].label or flow.slots[name].prompt
+            run.say("engine.corrected", label={"zh": label.zh, "en": label.en})
         run.invalidate_confirmations()
         owners = [i for i in (self._owner(flow, n) for n in corrections) if i is not None]
         if owners and min(owners) < flow.index(st.step):

@@ -77,9 +77,13 @@ def check(flow: Flow, path: Path | str) -> None:
         raise FlowError(path, f"duplicate step ids: {sorted(dupes)}")
     declared = set(flow.slots)
     for name, spec in flow.slots.items():
-        for ref in slot_references(spec.when):
+        for ref in [*slot_references(spec.when), *(r for n in spec.notes for r in slot_references(n.when))]:
             if ref not in declared:
                 raise FlowError(path, f"slot '{name}' has a condition on unknown slot '{ref}'")
+        if spec.check is not None:
+            for named in (spec.check.name, spec.check.bank, spec.check.account):
+                if named is not None and named not in declared:
+                    raise FlowError(path, f"slot '{name}' checks against unknown slot '{named}'")
     saved: set[str] = {"check_in"}
     seen_confirm = seen_screen = False
     for step in flow.steps:

@@ -59,6 +59,11 @@ class BankPort(Protocol):
 
     async def risk_screen(self, body: Mapping[str, Any]) -> JSON: ...
 
+    async def lookup_payee(self, account_number: str, name: str | None = None) -> JSON:
+        """A payee's account or card number as the bank resolves it (`integrations.schemas.PayeeAccount`);
+        `BankNotFound` when it is a number of this bank that does not exist."""
+        ...
+
     async def transfer(self, body: Mapping[str, Any], *, idempotency_key: str) -> JSON: ...
 
     async def authorization_status(self, authorization_id: str) -> JSON | None:

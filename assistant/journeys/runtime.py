@@ -59,6 +59,8 @@ class Run:
     follow_ups: list[dict[str, Any]] = field(default_factory=list)
     final_status: Status | None = None
     slots_changed: bool = False
+    filled: list[str] = field(default_factory=list)  # slots this input set or changed
+    corrected: list[str] = field(default_factory=list)  # ... of which it changed an earlier answer
     citations: list[str] = field(default_factory=list)
 
     def data(self, **extra: Any) -> dict[str, Any]:
@@ -125,6 +127,13 @@ class Run:
         template = text or self.messages.messages[key]
         rendered = render_localized(template, self.data(value=values))
         self.reply.append(ReplyPiece(key=key, values=values, text=rendered))
+
+    def reason(self, code: str | None) -> dict[str, str]:
+        """Why the bank refused, by its stable code, in both languages (never its raw message, which may
+        mix languages): the `bank.reason.<code>` message, else a neutral one."""
+        shared = self.messages.messages
+        text = shared.get(f"bank.reason.{code}") or shared["bank.reason.other"]
+        return {"zh": text.zh, "en": text.en}
 
     def card(self, type_: str, title: Localized | dict[str, str], **data: Any) -> None:
         t = title if isinstance(title, dict) else {"zh": title.zh, "en": title.en}

@@ -102,6 +102,25 @@ class Choice(_Strict):
     synonyms: list[str] = Field(default_factory=list)
 
 
+class SlotCheck(_Strict):
+    """A check of a slot's value while it is collected, so a wrong answer is re-asked at once, not refused
+    at the end: `payee_account` resolves the number at the bank (unknown -> re-ask; a holder whose name
+    differs from the `name` slot -> re-ask the name; this bank's account -> the `bank` slot is filled);
+    `funds`: the amount must not exceed the balance of the account chosen in the `account` slot."""
+
+    kind: Literal["payee_account", "funds"]
+    name: str | None = Field(None, description="payee_account: the slot with the payee's name to verify.")
+    bank: str | None = Field(None, description="payee_account: the slot filled when the account is at this bank.")
+    account: str | None = Field(None, description="funds: the account slot whose balance limits the amount.")
+
+
+class Note(_Strict):
+    """A line said before a slot's prompt when its condition holds."""
+
+    when: Condition
+    text: Localized
+
+
 class SlotSpec(_Strict):
     """One thing the journey needs to know, how to ask for it and what a valid answer is."""
 
@@ -124,6 +143,9 @@ class SlotSpec(_Strict):
     )
     default: Any = None
     when: Condition | None = None
+    ask: bool = Field(True, description="false: only taken from what the customer says, never asked for.")
+    check: SlotCheck | None = None
+    notes: list[Note] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _choices(self) -> SlotSpec:

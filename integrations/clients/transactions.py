@@ -22,6 +22,8 @@ def new_idempotency_key() -> str:
 
 
 class TransactionsApi(Protocol):
+    async def lookup_payee(self, account_number: str, name: str | None = None) -> api.PayeeAccount: ...
+
     async def transfer(self, request: api.TransferRequest, *, idempotency_key: str) -> api.Transfer: ...
 
     async def decide_authorization(
@@ -52,6 +54,13 @@ class HttpTransactionsClient:
     async def _write(self, path: str, body: BaseModel | None, key: str) -> httpx.Response:
         payload = body.model_dump(mode="json") if body is not None else None
         return await self._http.request(self.backend, "POST", path, json=payload, idempotency_key=key)
+
+    async def lookup_payee(self, account_number: str, name: str | None = None) -> api.PayeeAccount:
+        """Resolve a payee's account or card number (and check `name` against the holder) before a transfer;
+        raises `NotFound` (code `payee_account_not_found`) for a number of this bank that does not exist."""
+        params = {"account_number": account_number, **({"name": name} if name else {})}
+        response = await self._http.request(self.backend, "GET", "/v1/payees/lookup", params=params)
+        return parse(api.PayeeAccount, response)
 
     async def transfer(self, request: api.TransferRequest, *, idempotency_key: str) -> api.Transfer:
         """The executed transfer; raises `NeedsAuthorization` above the threshold."""

@@ -17,6 +17,9 @@ from integrations.sandbox.common import not_found, rejected
 from integrations.sandbox.state import new_id, now
 
 BANK_NAME = "示范银行"
+# Number ranges this bank issues (accounts 110105..., debit cards 621799..., credit cards 625899...): a
+# number in them that the bank does not hold is unknown here, not another bank's.
+OWN_NUMBER_PREFIXES = ("110105", "621799", "625899")
 SINGLE_LIMIT_FEN = 500_000_00
 DAILY_LIMIT_FEN = 1_000_000_00
 AUTHORIZATION_ABOVE_FEN = 50_000_00
@@ -32,6 +35,35 @@ LARGE_CD_RATES = {36: "1.90"}
 
 def is_same_bank(to_bank: str | None) -> bool:
     return not to_bank or to_bank.strip() in (BANK_NAME, "Demo Bank")
+
+
+def is_own_number(number: str) -> bool:
+    return number.startswith(OWN_NUMBER_PREFIXES)
+
+
+def payee_account(s: Session, number: str) -> t.Account | None:
+    """This bank's account behind a payee number: an account number, or a debit card's account."""
+    account = s.scalar(select(t.Account).where(t.Account.number == number))
+    if account is not None:
+        return account
+    card = s.scalar(select(t.Card).where(t.Card.number == number))
+    return s.get(t.Account, card.account_id) if card is not None and card.account_id else None
+
+
+def mask_name(name: str) -> str:
+    """A holder's name as a bank shows it to a payer: 李秀英 -> *秀英, Li Xiuying -> L* X******."""
+    if name.isascii():
+        return " ".join(w[:1] + "*" * (len(w) - 1) for w in name.split())
+    return "*" + name[1:] if len(name) > 1 else "*"
+
+
+def same_name(given: str, *names: str | None) -> bool:
+    """Names compared without spaces, case or word order (Li Xiuying = xiuying li)."""
+
+    def key(name: str) -> str:
+        return "".join(sorted(name.lower().split())) if name.isascii() else "".join(name.split())
+
+    return any(n and key(given) == key(n) for n in names)
 
 
 def transfer_fee_fen(amount_fen: int, same_bank: bool, channel: str) -> int:
@@ -145,7 +177,7 @@ def execute_transfer(s: Session, x: t.Transfer) -> None:
     )
     x.status = "scheduled" if x.delayed or x.route == "hvps" else "completed"
     if x.same_bank and not x.delayed:
-        dest = s.scalar(select(t.Account).where(t.Account.number == x.to_account_number))
+        dest = payee_account(s, x.to_account_number)
         if dest is not None:
             credit(
                 s,

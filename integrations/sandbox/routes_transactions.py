@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from integrations import schemas as api
-from integrations.pii import luhn_check_digit
+from integrations.pii import classify_digits, luhn_check_digit, mask_value
 from integrations.sandbox import money, views
 from integrations.sandbox import tables as t
 from integrations.sandbox.common import ApiError, IdempotencyKey, StateDep, idempotent_write, not_found, rejected
@@ -29,6 +29,38 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: {"model": api.ErrorBody, "description": "refused by a business rule"},
     422: {"model": api.ErrorBody, "description": "invalid request, or key reused with another body"},
 }
+
+
+@router.get("/payees/lookup", response_model=api.PayeeAccount, responses={404: {"model": api.ErrorBody}})
+def lookup_payee(
+    state: StateDep,
+    account_number: Annotated[str, Query(min_length=6, max_length=32, pattern=r"^\d+$")],
+    name: Annotated[str | None, Query(max_length=64)] = None,
+) -> api.PayeeAccount:
+    """Resolve a payee's account or card number before a transfer: this bank's (holder's name masked, and
+    whether `name` matches it) or another bank's (nothing to verify here). 404 `payee_account_not_found`
+    for a number in this bank's ranges that it does not hold."""
+    shown = mask_value(account_number, "card" if classify_digits(account_number) == "card" else "account")
+    with state.session() as s:
+        account = s.scalar(select(t.Account).where(t.Account.number == account_number))
+        card = None if account is not None else s.scalar(select(t.Card).where(t.Card.number == account_number))
+        held: t.Account | t.Card | None = account if account is not None else card
+        if held is None:
+            if money.is_own_number(account_number):
+                raise ApiError(404, "payee_account_not_found", "no such account at this bank", kind="account")
+            return api.PayeeAccount(account_number=shown, same_bank=False)
+        owner_id, status = held.customer_id, held.status
+        holder = s.get(t.Customer, owner_id)
+        assert holder is not None  # foreign key
+        return api.PayeeAccount(
+            account_number=shown,
+            same_bank=True,
+            bank=money.BANK_NAME,
+            kind="account" if account is not None else "card",
+            status=status,
+            holder_name_masked=money.mask_name(holder.name),
+            name_matches=money.same_name(name, holder.name, holder.name_en) if name else None,
+        )
 
 
 @router.post(
@@ -51,11 +83,15 @@ def _transfer(s: Session, body: api.TransferRequest) -> tuple[int, api.Transfer]
     if amount > money.SINGLE_LIMIT_FEN:
         raise rejected("single_limit_exceeded", "单笔转账上限 500,000 元 (single transfer limit)", limit="500000.00")
     if same_bank:
-        dest = s.scalar(select(t.Account).where(t.Account.number == body.to_account_number))
+        dest = money.payee_account(s, body.to_account_number)
         if dest is None:
             raise rejected("payee_account_not_found", "收款账户不存在 (no such account at this bank)")
         if dest.id == source.id:
             raise rejected("same_account", "不能转给同一账户 (cannot transfer to the same account)")
+    fee = money.transfer_fee_fen(amount, same_bank, body.channel)
+    if amount > money.AUTHORIZATION_ABOVE_FEN and source.balance_fen < amount + fee:
+        # checked now, not only when the money moves: never ask a colleague to authorise what cannot be paid
+        raise rejected("insufficient_funds", "余额不足 (insufficient funds)")
     x = t.Transfer(
         id=new_id("trf"),
         from_account_id=source.id,
@@ -64,7 +100,7 @@ def _transfer(s: Session, body: api.TransferRequest) -> tuple[int, api.Transfer]
         to_bank=money.BANK_NAME if same_bank else (body.to_bank or ""),
         same_bank=same_bank,
         amount_fen=amount,
-        fee_fen=money.transfer_fee_fen(amount, same_bank, body.channel),
+        fee_fen=fee,
         channel=body.channel,
         delayed=body.delayed,
         route=money.transfer_route(amount, same_bank),

@@ -212,3 +212,18 @@ def test_bad_yaml(tmp_path: Path) -> None:
 def test_empty_directory(tmp_path: Path) -> None:
     with pytest.raises(FlowError, match="no flow files"):
         load_flows(tmp_path)
+
+
+def test_a_slot_check_naming_an_unknown_slot_is_refused(tmp_path: Path) -> None:
+    def change(flow: dict[str, Any]) -> None:
+        flow["slots"]["amount"]["check"] = {"kind": "funds", "account": "from_account"}
+
+    assert "unknown slot 'from_account'" in str(_broken(tmp_path, change))
+
+
+def test_transfer_checks_the_payee_account_and_the_balance_while_collecting() -> None:
+    transfer = load_flows()["transfer"]
+    payee, amount = transfer.slots["payee_account"].check, transfer.slots["amount"].check
+    assert payee is not None and (payee.kind, payee.name, payee.bank) == ("payee_account", "payee_name", "payee_bank")
+    assert amount is not None and (amount.kind, amount.account) == ("funds", "from_account")
+    assert transfer.slots["payee_relation"].ask is False

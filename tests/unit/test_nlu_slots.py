@@ -240,13 +240,13 @@ def test_spelled_digits_keep_their_length() -> None:
         ("转给张三五千", "张三"),
         ("转五千给张三", "张三"),
         ("转账五千块给李四吧", "李四"),
-        ("帮我给我妈转一万块", "我妈"),
+        ("帮我给我妈刘芳转一万块", "刘芳"),  # the relation is kept apart: payee_relation "mother"
         ("收款人李四，两千五百元", "李四"),
         ("转账给欧阳娜娜一万", "欧阳娜娜"),
         ("收款人是王芳", "王芳"),
         ("給張三轉帳五千塊", "张三"),
         ("transfer 5000 yuan to Zhang San", "Zhang San"),
-        ("pay my mother 3000", "my mother"),
+        ("pay Wang Fang 3000", "Wang Fang"),
         ("the payee is Li Si", "Li Si"),
     ],
 )

@@ -140,7 +140,7 @@ async def precheck(step: PrecheckStep, run: Run, inp: JourneyInput | None) -> Ou
             run.suggest("retry", "human", "cancel")
             return wait(kind="retry", step=step.id)
         except BankError:
-            run.say("engine.bank_rejected", reason="profile")
+            run.say("engine.bank_rejected", reason=run.reason("profile_unavailable"))
             return stop("failed")
     profile = state.profile or {}
     if state.customer is not None and "name" not in state.customer:

@@ -15,6 +15,7 @@ from assistant.journeys.render import render_localized, render_value
 from assistant.journeys.runtime import NEXT, Outcome, Run, stop, wait
 from assistant.journeys.slots import SlotError, coerce, yes_no
 from assistant.journeys.spec import CollectStep, ConfirmStep, Localized, SlotSpec
+from assistant.journeys.steps.checks import check_slot
 from assistant.journeys.types import HistoryEntry, JourneyInput
 
 MAX_ATTEMPTS = 3
@@ -84,6 +85,10 @@ def _accept(run: Run, spec: SlotSpec, inp: JourneyInput, name: str) -> Any:
 
 
 def _prompt_slot(run: Run, step: CollectStep, name: str, spec: SlotSpec) -> Outcome:
+    data = run.data()
+    for note in spec.notes:
+        if evaluate(note.when, data):
+            run.say(f"{run.flow.name}.{step.id}.{name}.note", note.text)
     run.say(f"{run.flow.name}.{step.id}.{name}", spec.prompt)
     choices: list[Localized] = []
     if spec.choices:
@@ -93,23 +98,68 @@ def _prompt_slot(run: Run, step: CollectStep, name: str, spec: SlotSpec) -> Outc
     run.suggest(extra=choices)
     run.suggest("back", "cancel")
     if step.form is not None:
-        data = run.data()
         filled = {
-            n: run.state.slots[n] for n in step.slots if n in run.state.slots and evaluate(run.flow.slots[n].when, data)
+            n: run.state.slots[n]
+            for n in step.slots
+            if n in run.state.slots and run.flow.slots[n].ask and evaluate(run.flow.slots[n].when, data)
         }
         run.card("form", step.form, fields=filled, asking=name)
     return wait(kind="slot", step=step.id, slot=name)
 
 
+def _aside(run: Run, awaited: str | None) -> bool:
+    """The input filled or corrected other slots but not the one asked: it was not an answer to it."""
+    return awaited is not None and awaited not in run.filled and any(n != awaited for n in run.filled)
+
+
+def _echoes(run: Run, step: CollectStep, inp: JourneyInput, awaited: str) -> bool:
+    """The answer repeats a choice already known (示范银行 after the bank was seen from the account)."""
+    for name in step.slots:
+        spec = run.flow.slots[name]
+        if name == awaited or name not in run.state.slots or not spec.choices or not inp.text:
+            continue
+        try:
+            if coerce(spec.model_copy(update={"allow_other": False}), inp.text) == run.state.slots[name]:
+                return True
+        except SlotError:
+            continue
+    return False
+
+
+def _failed(run: Run, name: str) -> Outcome | None:
+    """One more try used on `name`; after MAX_ATTEMPTS a colleague takes over."""
+    tries = run.state.attempts.get(name, 0) + 1
+    run.state.attempts[name] = tries
+    if tries >= MAX_ATTEMPTS:
+        run.say("engine.too_many_attempts")
+        run.handoff_request("general", "normal", f"slot_not_understood:{name}")
+        return stop("handed_off")
+    return None
+
+
 async def collect(step: CollectStep, run: Run, inp: JourneyInput | None) -> Outcome:
     state = run.state
-    for name in step.slots:
+    awaited = (state.awaiting or {}).get("slot") if inp is not None else None
+    aside = _aside(run, awaited)
+    i = 0
+    while i < len(step.slots):
+        name = step.slots[i]
+        i += 1
         spec = run.flow.slots[name]
         if not evaluate(spec.when, run.data()):
             continue
         if name in state.slots:
-            if not any(h.slot == name for h in state.history) and not state.attempts.get(f"auto:{name}"):
+            again = await check_slot(run, name, spec)
+            if again is not None:  # said why; ask that slot again from the top of the form
+                state.history = [h for h in state.history if h.slot != again]
+                inp, i = None, 0
+                if (handed := _failed(run, again)) is not None:
+                    return handed
+                continue
+            if spec.ask and not any(h.slot == name for h in state.history) and not state.attempts.get(f"auto:{name}"):
                 state.history.append(HistoryEntry(step=step.id, slot=name))
+            continue
+        if not spec.ask:
             continue
         if spec.default is not None:
             state.slots[name] = coerce(spec, render_value(spec.default, run.data()), slot_options(run, spec))
@@ -124,20 +174,21 @@ async def collect(step: CollectStep, run: Run, inp: JourneyInput | None) -> Outc
             state.slots[name] = options[0]["id"]
             state.attempts[f"auto:{name}"] = 1
             continue
-        awaited = state.awaiting or {}
-        if inp is not None and awaited.get("slot") == name:
+        if inp is not None and awaited == name:
+            given, inp = inp, None
+            free_text = spec.type == "text" or spec.allow_other
+            if aside and (run.corrected or free_text):
+                return _prompt_slot(run, step, name, spec)  # a correction or another answer, not this one
             try:
-                state.slots[name] = _accept(run, spec, inp, name)
+                state.slots[name] = _accept(run, spec, given, name)
                 state.history.append(HistoryEntry(step=step.id, slot=name))
-                inp = None
+                i -= 1  # check the new value before going on
                 continue
             except SlotError:
-                tries = state.attempts.get(name, 0) + 1
-                state.attempts[name] = tries
-                if tries >= MAX_ATTEMPTS:
-                    run.say("engine.too_many_attempts")
-                    run.handoff_request("general", "normal", f"slot_not_understood:{name}")
-                    return stop("handed_off")
+                if aside or _echoes(run, step, given, name):
+                    return _prompt_slot(run, step, name, spec)
+                if (handed := _failed(run, name)) is not None:
+                    return handed
                 run.say("engine.invalid_answer", spec.error) if spec.error else run.say("engine.invalid_answer")
         return _prompt_slot(run, step, name, spec)
     return NEXT

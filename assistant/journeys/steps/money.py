@@ -158,7 +158,7 @@ async def execute(step: ExecuteStep, run: Run, inp: JourneyInput | None) -> Outc
         return wait(kind="retry", step=step.id)
     except BankError as e:
         state.results[step.save_as] = {"error": e.code, "message": str(e)}
-        run.say("engine.bank_rejected", reason=str(e))
+        run.say("engine.bank_rejected", reason=run.reason(e.code))
         run.suggest("human")
         return stop("rejected")
     if step.index and isinstance(result, dict):
@@ -168,7 +168,7 @@ async def execute(step: ExecuteStep, run: Run, inp: JourneyInput | None) -> Outc
     if is_write:
         state.executed[step.id] = state.epoch
     if isinstance(result, dict) and result.get("status") in ("rejected", "failed"):
-        run.say("engine.bank_rejected", reason=result.get("reason") or result.get("status"))
+        run.say("engine.bank_rejected", reason=run.reason(result.get("reason") or result.get("status")))
         run.suggest("human")
         return stop("rejected")
     if step.success is not None:

@@ -8,13 +8,17 @@ Result keys (present only when found):
   amount {value, currency, text}, amounts [...] (when more than one),
   datetime {date, time, datetime, period (morning|noon|afternoon|evening), text},
   phone, id_number, card_number, card_tail,
-  payee, currency (a foreign currency named, else the amount's), currencies [...],
+  account_number (a payee's card or account number: any Luhn-valid card number, or 12 to 25 digits
+  that are not a card, an ID or a phone, e.g. 账号是1101 0500 0100 4004),
+  payee (a real name), payee_relation (mother, son... when the payee is named by relation: 给我妈转),
+  currency (a foreign currency named, else the amount's), currencies [...],
   term {months, text}, product {id, name, kind, risk_level}, products [...],
   errors [{slot, reason, text}]  (e.g. an ID number whose check digit is wrong).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -49,6 +53,8 @@ __all__ = [
 ]
 
 _BLANK = "\x00"
+_ACCOUNT_CONTEXT = re.compile(r"账号|帐号|账户|帐户|account", re.IGNORECASE)
+_ACCOUNT_DIGITS = re.compile(r"(?<![\d\x00])\d(?:[ -]?\d){11,24}(?![\d\x00])")
 MAX_CHARS = 2000  # a turn longer than this is not speech; slots past it are ignored
 
 
@@ -74,13 +80,19 @@ def extract_slots(text: str, now: datetime | None = None) -> dict[str, Any]:
     errors: list[dict[str, str]] = []
 
     for item in find_identifiers(work, today=now.date()):
-        if item.problem:
+        if item.kind == "card_number" and item.problem and _ACCOUNT_CONTEXT.search(work):
+            slots.setdefault("account_number", item.value)  # 账号: bank account numbers carry no Luhn digit
+        elif item.problem:
             errors.append({"slot": item.kind, "reason": item.problem, "text": work[item.start : item.end]})
         else:
             slots.setdefault(item.kind, item.value)
             if item.kind == "card_number":
                 slots.setdefault("card_tail", item.value[-4:])
+                slots.setdefault("account_number", item.value)
         work = _blank(work, item.start, item.end)
+    for m in _ACCOUNT_DIGITS.finditer(work):
+        slots.setdefault("account_number", re.sub(r"\D", "", m.group()))
+        work = _blank(work, m.start(), m.end())
 
     when = find_when(work, now)
     if when is not None:
@@ -116,8 +128,10 @@ def extract_slots(text: str, now: datetime | None = None) -> dict[str, Any]:
     for amount in amounts:
         work = _blank(work, amount.start, amount.end)
     payee = find_payee(work)
-    if payee is not None:
+    if payee is not None and payee.name:
         slots["payee"] = payee.name
+    if payee is not None and payee.relation:
+        slots["payee_relation"] = payee.relation
 
     products = find_products(work)
     if products:

@@ -1,9 +1,11 @@
-"""Payee names: 转给张三, 给李四转五千, 收款人是王芳, 汇给我妈, "transfer 500 to Zhang San", "payee is Li Si".
+"""Payee names: 转给张三, 给李四转五千, 收款人是王芳, "transfer 500 to Zhang San", "payee is Li Si".
 
 A name is taken from what follows a transfer word up to where the sentence moves on (an amount, a
 verb, 的/账户/卡, punctuation or the end): two to four Chinese characters, or one to three
-capitalised English words, or a family word ("my mother", 我妈). Words that are clearly not people
-(卡, 账户, 银行...) are rejected rather than guessed.
+capitalised English words. Words that are clearly not people (卡, 账户, 银行...) are rejected rather
+than guessed. A relation word (给我妈转, 帮我女儿打, "pay my mother") is not a name: it comes back as
+`relation` (a key such as `mother`, see `relations.py`) with no name, so the journey still asks for the
+account holder's name; "给我妈刘芳转" gives both.
 """
 
 from __future__ import annotations
@@ -11,12 +13,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.nlu.slots.relations import EN_RELATION, find_relation, relation_of, split_relation
+
 
 @dataclass(frozen=True)
 class Payee:
-    name: str
+    """`name` is a real name or None; `relation` is who the payee is to the customer (mother, son...)."""
+
+    name: str | None
     start: int
     end: int
+    relation: str | None = None
 
 
 _CN_NUM = "零〇一二两三四五六七八九十百千万"
@@ -37,7 +44,7 @@ _NOT_A_NAME = re.compile(
     r"卡|账|帐|银行|钱|现金|这个|那个|别人|他的|她的|我的|一下|自己|对方|多少|手机|支付宝|微信|错|不对|应该"
 )
 _CAP_NAME = r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}"
-_FAMILY = r"my\s+(?:mother|mom|mum|father|dad|son|daughter|wife|husband|brother|sister|friend|parents|landlord)"
+_FAMILY = EN_RELATION
 _EN_PATTERNS = (
     re.compile(rf"\b(?:transfer|send|pay|remit|wire|give)\b[^.?!]*?\bto\s+(?P<name>{_FAMILY}|{_CAP_NAME})"),
     re.compile(rf"\b(?:payee|recipient|beneficiary)(?:'s\s+name)?\s*(?:is|:)?\s*(?P<name>{_CAP_NAME})"),
@@ -47,15 +54,25 @@ _EN_STOPWORDS = {"The", "My", "This", "That", "Another", "It", "Me", "Him", "Her
 
 
 def find_payee(text: str) -> Payee | None:
-    """The first payee named in `text` (normalised), or None."""
+    """The first payee named in `text` (normalised), or None: a name, a relation, or both."""
     for pattern in _ZH_PATTERNS:
         for m in pattern.finditer(text):
-            name = m.group("name")
+            relation, name = split_relation(m.group("name"))
+            if relation is not None:
+                real = name if 2 <= len(name) <= 4 and not _NOT_A_NAME.search(name) else None
+                start = m.end("name") - len(name) if real else m.start("name")
+                return Payee(real, start, m.end("name"), relation)
             if not _NOT_A_NAME.search(name):
                 return Payee(name, m.start("name"), m.end("name"))
     for pattern in _EN_PATTERNS:
         for m in pattern.finditer(text):
             name = m.group("name")
+            relation = relation_of(name)
+            if relation is not None:
+                return Payee(None, m.start("name"), m.end("name"), relation)
             if name.split()[0] not in _EN_STOPWORDS:
                 return Payee(name, m.start("name"), m.end("name"))
+    found = find_relation(text)
+    if found is not None:
+        return Payee(None, found[1], found[2], found[0])
     return None

@@ -1,0 +1,88 @@
+"""Relation words are not payee names, and account numbers are read as such (issue point 5, slots)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from assistant.nlu.slots import extract_slots, find_payee
+from assistant.nlu.slots.relations import relation_of, split_relation
+from assistant.nlu.text import normalize
+
+NOW = datetime(2026, 6, 15, 10, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "relation", "amount"),
+    [
+        ("给我妈转一千", "mother", 1000),
+        ("帮我女儿打三万块学费过去", "daughter", 30000),
+        ("给我儿子转两千", "son", 2000),
+        ("帮我给我妈转一万块", "mother", 10000),
+        ("转给我爸五百", "father", 500),
+        ("收款人是我爱人", "spouse", None),
+        ("pay my mother 3000", "mother", 3000),
+        ("transfer 500 yuan to my son", "son", 500),
+    ],
+)
+def test_a_relation_word_is_not_a_name(text: str, relation: str, amount: int | None) -> None:
+    slots = extract_slots(text, now=NOW)
+    assert "payee" not in slots
+    assert slots["payee_relation"] == relation
+    assert (slots.get("amount") or {}).get("value") == amount
+
+
+@pytest.mark.parametrize(
+    ("text", "payee"),
+    [("给刘洋转一千", "刘洋"), ("转给张三五千", "张三"), ("收款人是王芳", "王芳"), ("转给马妹一千", "马妹")],
+)
+def test_real_names_still_work(text: str, payee: str) -> None:
+    slots = extract_slots(text, now=NOW)
+    assert slots["payee"] == payee
+    assert "payee_relation" not in slots
+
+
+def test_a_relation_and_a_name_together() -> None:
+    slots = extract_slots("给我妈刘芳转一千", now=NOW)
+    assert slots["payee"] == "刘芳" and slots["payee_relation"] == "mother"
+
+
+def test_relation_helpers() -> None:
+    assert split_relation("我妈刘芳") == ("mother", "刘芳")
+    assert split_relation("马妹") == (None, "马妹")  # one-character relations need 我/咱 before them
+    assert relation_of("my daughter") == "daughter"
+    assert relation_of("刘洋") is None
+    found = find_payee(normalize("帮我女儿打三万块学费过去"))
+    assert found is not None and found.name is None and found.relation == "daughter"
+
+
+@pytest.mark.parametrize(("text", "payee"), [("不对，收款人叫刘洋", "刘洋"), ("名字错了，是刘洋", "刘洋")])
+def test_corrections_name_the_new_payee(text: str, payee: str) -> None:
+    assert extract_slots(text, now=NOW)["payee"] == payee
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("账号不对，是1101050001004004", "1101050001004004"),  # a bank account: no Luhn digit, not an error
+        ("1101 0500 0100 4004", "1101050001004004"),
+        ("6230580000123456789", "6230580000123456789"),
+        ("转到6217991001002002015", "6217991001002002015"),  # a card number is also a payee number
+    ],
+)
+def test_payee_account_numbers(text: str, number: str) -> None:
+    slots = extract_slots(text, now=NOW)
+    assert slots["account_number"] == number
+    assert "errors" not in slots and "amount" not in slots
+
+
+def test_a_bad_card_number_is_still_reported() -> None:
+    slots = extract_slots("卡号是1101050001004004", now=NOW)
+    assert "account_number" not in slots
+    assert slots["errors"][0]["reason"] == "bad_check_digit"
+
+
+def test_phones_and_id_numbers_are_not_account_numbers() -> None:
+    assert "account_number" not in extract_slots("13911260451", now=NOW)
+    assert "account_number" not in extract_slots("110105198103150319", now=NOW)
