@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from assistant.risk.combiner import BankAnswer, Evidence, RiskDecision, combine
+from assistant.risk.combiner import BankAnswer, Evidence, RiskDecision, combine, stronger
 from assistant.risk.context import MoneyContext, is_elderly, memory, money_context, note_attempt
 from assistant.risk.detector import FraudScriptDetector, default_detector, prepare
 from assistant.risk.rules import ACTION_RANK, Pattern, Rules, Text, message
 
 VISION_ALIASES = {"extra_face_close_behind": "extra_face"}
 DEFAULT_MONEY_JOURNEYS = frozenset({"transfer", "time_deposit", "wealth_purchase", "foreign_exchange"})
+MAX_SCREENED = 20  # payee names screened in one visit (the memory stays bounded)
 
 
 def money_journeys(flows: Mapping[str, Any]) -> frozenset[str]:
@@ -59,6 +60,35 @@ class RiskEngine:
             risk["relation"] = relation
         return new
 
+    def refusal(self, text: str) -> Pattern | None:
+        """The strongest pattern in these words whose business is refused outright (renting out a card)."""
+        refused = [
+            self.rules.patterns[h.pattern] for h in self.detector.detect(text) if self.rules.patterns[h.pattern].refuse
+        ]
+        return max(refused, key=lambda p: p.weight, default=None)
+
+    def payees_to_screen(self, state: dict[str, Any], text: str | None = None) -> list[str]:
+        """Payee names not screened yet in this visit: named in `text`, or collected by the journey."""
+        if self.rules.listed_payee is None:
+            return []
+        names = self.detector.payee_names(text) if text else []
+        slot = ((state.get("journey") or {}).get("slots") or {}).get("payee_name")
+        if isinstance(slot, str) and slot.strip():
+            names.append(slot.strip())
+        screened = set(memory(state).get("screened") or [])
+        return [n for n in dict.fromkeys(names) if n not in screened]
+
+    def note_payee(self, state: dict[str, Any], name: str, answer: Mapping[str, Any]) -> None:
+        """The bank's screening of a payee's name; a name on a list is kept for the rest of the visit."""
+        risk = memory(state)
+        risk["screened"] = [*(risk.get("screened") or []), name][-MAX_SCREENED:]
+        hits = [dict(h) for h in answer.get("hits") or [] if isinstance(h, Mapping)]
+        decision = str(answer.get("decision") or "allow")
+        if hits and decision in ACTION_RANK and decision != "allow":
+            listed = dict(risk.get("payees") or {})
+            listed[name] = {"decision": decision, "hits": hits}
+            risk["payees"] = dict(list(listed.items())[-MAX_SCREENED:])
+
     def see(self, state: dict[str, Any], data: Mapping[str, Any]) -> str | None:
         """Remember a camera event (`{"event": "phone_at_ear", ...}`); returns its kind when it counts."""
         kind = str(data.get("event") or "")
@@ -96,8 +126,9 @@ class RiskEngine:
     def money(self, state: dict[str, Any]) -> MoneyContext | None:
         return money_context(state, self.money_journeys, self.rules.large_amount, self.rules.home_bank)
 
-    def assess(self, state: dict[str, Any]) -> RiskDecision:
-        """The decision for the visit so far (scripts, camera, money step, the bank's answers)."""
+    def assess(self, state: dict[str, Any], opening: bool = False) -> RiskDecision:
+        """The decision for the visit so far (scripts, camera, money step, the bank's answers, payees
+        named); `opening`: the customer is asking to start a money step now."""
         risk = memory(state)
         money = self.money(state)
         evidence = [
@@ -124,6 +155,11 @@ class RiskEngine:
         payment = risk.get("payment") or (money.bank if money is not None else None)
         if isinstance(payment, dict):
             banks.append(BankAnswer("payment", str(payment.get("decision")), list(payment.get("hits") or [])))
+        listed = self.rules.listed_payee
+        payees = risk.get("payees") or {}
+        if listed is not None and payees:
+            evidence.append(Evidence("list:payee", listed.weight, _both(listed.reason)))
+            banks += [BankAnswer("payee", str(a.get("decision")), list(a.get("hits") or [])) for a in payees.values()]
         context = self.rules.context
         if money is not None:
             evidence.append(
@@ -149,7 +185,17 @@ class RiskEngine:
             )
         decision = combine(evidence, banks, self.rules.thresholds)
         decision.money = money is not None
+        if money is not None or opening:
+            self._money_floor(decision)
         return decision
+
+    def _money_floor(self, decision: RiskDecision) -> None:
+        """A script that holds every money step of the visit (someone is directing the customer)."""
+        for name in decision.patterns:
+            floor = self.rules.patterns[name].money_floor
+            if floor is not None and not decision.at_least(floor):
+                decision.action = stronger(decision.action, floor)
+                decision.reasons.append(f"floor:{floor}: {_both(self.rules.patterns[name].name)} -> {floor}")
 
     def _money_evidence(self, risk: dict[str, Any], money: MoneyContext) -> list[Evidence]:
         attempts = note_attempt(risk, money)
@@ -188,11 +234,12 @@ class RiskEngine:
         pattern = self._top_pattern(decision, language)
         if decision.action == "block":
             return message("block", language)
-        if decision.action == "hold":
-            return message("hold_pattern", language, pattern=pattern) if pattern else message("hold", language)
         if pattern:
-            top = self._ranked(decision)[0]
-            return message("warn_pattern", language, pattern=pattern, advice=top.advice.pick(language))
+            advice = self._ranked(decision)[0].advice.pick(language)
+            key = "hold_pattern" if decision.action == "hold" else "warn_pattern"
+            return message(key, language, pattern=pattern, advice=advice)
+        if decision.action == "hold":
+            return message("hold", language)
         return message("warn_context", language, reason=self._top_reason(decision, language))
 
     def _ranked(self, decision: RiskDecision) -> list[Pattern]:

@@ -11,7 +11,7 @@ import html
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -35,27 +35,51 @@ class Text(_Model):
         return self.en if language == "en" else self.zh
 
 
+def _compiles(value: list[str]) -> list[str]:
+    for expression in value:
+        try:
+            re.compile(expression)
+        except re.error as exc:
+            raise ValueError(f"bad regular expression {expression!r}: {exc}") from exc
+    return value
+
+
 class Pattern(_Model):
+    """A scam script. `money_floor`: once heard, any money step for the rest of the visit is at least
+    this action (a colleague reviews it). `refuse`: the business asked for is illegal in itself (renting
+    out a card): the customer is told so instead of being routed."""
+
     name: Text
     advice: Text
     weight: float = Field(gt=0, lt=1)
+    money_floor: Literal["hold", "block"] | None = None
+    refuse: bool = False
     zh: list[str] = Field(default_factory=list)
     en: list[str] = Field(default_factory=list)
 
     @field_validator("zh", "en")
     @classmethod
-    def _compiles(cls, value: list[str]) -> list[str]:
-        for expression in value:
-            try:
-                re.compile(expression)
-            except re.error as exc:
-                raise ValueError(f"bad regular expression {expression!r}: {exc}") from exc
-        return value
+    def _valid(cls, value: list[str]) -> list[str]:
+        return _compiles(value)
 
 
 class Relation(_Model):
     zh: list[str] = Field(default_factory=list)
     en: list[str] = Field(default_factory=list)
+
+    @field_validator("zh", "en")
+    @classmethod
+    def _valid(cls, value: list[str]) -> list[str]:
+        return _compiles(value)
+
+
+class ListedPayee(_Model):
+    """A payee the customer names, screened at once against the bank's lists. `mentions` are extra ways
+    to name a person (beside the NLU's payee phrases); each has a `name` group."""
+
+    weight: float = Field(gt=0, lt=1)
+    reason: Text
+    mentions: Relation = Field(default_factory=Relation)
 
 
 class VisionRule(_Model):
@@ -112,6 +136,7 @@ class Rules(_Model):
     channels: dict[str, ContextRule] = Field(default_factory=dict)
     context: dict[str, ContextRule]
     money_rules: dict[str, MoneyRule]
+    listed_payee: ListedPayee | None = None
 
     @model_validator(mode="after")
     def _needed(self) -> Rules:

@@ -94,6 +94,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory, built_knowledge: Path) -> dic
                 "fraud_payee": await visit(
                     rt, confirmed_transfer("周建国", "6230580000123456789", "远洋商业银行", "一万元")
                 ),
+                "fraud_payee_opening": await visit(
+                    rt, [EventIn(type="id_card_read", data=ZHANG), "我要给周建国转五万"]
+                ),
+                "card_lending": await visit(
+                    rt, [EventIn(type="id_card_read", data=ZHANG), "我想把我的银行卡租出去，一个月给八百", "我要转账"]
+                ),
                 "watch_list": await visit(rt, [EventIn(type="id_card_read", data=WANG), "我要转账"]),
                 "benign": await visit(rt, confirmed_transfer("李秀英", "1101050001002002", "示范银行", "两千元")),
                 "scenarios": await run_scenarios(rt, load_scenarios()),
@@ -137,14 +143,30 @@ def test_consent_is_recorded_gaze_is_not_and_phone_at_ear_warns_during_a_transfe
     assert decision(phone)["action"] == "warn" and "电话" in phone.reply.text
 
 
-def test_a_payee_on_the_fraud_list_is_blocked_and_never_paid(runs: dict[str, Any]) -> None:
+def test_a_payee_on_the_fraud_list_is_held_as_soon_as_named_and_never_paid(runs: dict[str, Any]) -> None:
     run = runs["fraud_payee"]
-    screened = run["outs"][6]
-    assert decision(screened)["action"] == "block" and decision(screened)["bank"] == "block"
-    assert screened.journey is not None and screened.journey.status == "blocked"
-    assert screened.handoff is not None and screened.handoff["reason"] == "risk"
-    assert decision(run["outs"][7])["action"] == "block"
+    named = run["outs"][2]  # 收款人周建国: screened at the bank by name at once, before any account is given
+    assert decision(named)["action"] == "hold" and decision(named)["bank"] == "warn"
+    assert named.journey is not None and named.journey.status == "cancelled"
+    assert named.handoff is not None and named.handoff["reason"] == "risk"
+    assert "周建国" not in named.reply.text  # the customer is not told which list
+    assert all(decision(o)["action"] in ("hold", "block") for o in run["outs"][3:-1])
     assert "transfer" not in run["operations"]
+
+
+def test_a_fraud_list_payee_in_the_opening_sentence_starts_no_transfer(runs: dict[str, Any]) -> None:
+    _card, opening = runs["fraud_payee_opening"]["outs"]
+    assert decision(opening)["action"] == "hold" and opening.journey is None
+    assert opening.handoff is not None and opening.handoff["reason"] == "risk"
+
+
+def test_renting_out_a_card_is_refused_and_a_later_transfer_held(runs: dict[str, Any]) -> None:
+    run = runs["card_lending"]
+    refused, transfer = run["outs"][1:]
+    assert decision(refused)["action"] == "warn" and "不能办理" in refused.reply.text
+    assert "没太听清楚" not in refused.reply.text and refused.journey is None
+    assert decision(transfer)["action"] == "hold" and transfer.handoff is not None and transfer.journey is None
+    assert not MONEY_WRITES & set(run["operations"])
 
 
 def test_a_watch_listed_customer_is_screened_at_identification(runs: dict[str, Any]) -> None:
@@ -164,6 +186,7 @@ def test_scenario_set_meets_the_issue_targets(runs: dict[str, Any]) -> None:
     report = runs["scenarios"]
     assert report["n"] >= 40 and report["scam"] >= 20 and report["benign"] >= 15
     assert report["scam_recall_warn_or_stronger"] >= 0.95, report["misses"]
+    assert {"card_lending", "phone_directed", "fraud_account_payee"} <= set(report["kinds"])
     assert report["benign_false_alarm_rate"] <= 0.05, report["false_alarms"]
     assert report["money_moved_when_stop_expected"] == 0
     assert set(report["per_action"]) == {"warn", "hold", "block"}

@@ -32,6 +32,28 @@ SCRIPTS = [
     ("he is still on the phone and told me not to hang up", {"phone_stranger"}),
     ("they want remote access to my computer", {"screen_sharing"}),
     ("My grandson was arrested and urgently needs money", {"relative_emergency"}),
+    # someone on the phone directing the visit, the call maybe still open
+    ("电话里的人让我来银行转钱，说转完就没事了", {"phone_stranger"}),
+    ("他还在电话上等着，说让我快点", {"phone_stranger"}),
+    ("我按照他说的操作就行，他说一步我做一步", {"phone_stranger"}),
+    ("我要开着免提，他要听着我办", {"phone_stranger"}),
+    ("有个警官打电话叫我来银行把钱转到核查账户", {"phone_stranger", "safe_account"}),
+    ("对方让我装了一个ToDesk，说是帮我远程处理", {"screen_sharing"}),
+    ("someone called and told me to come here and transfer the money", {"phone_stranger"}),
+    ("I'm following his instructions, he said to install AnyDesk", {"phone_stranger", "screen_sharing"}),
+    # lending, renting or selling a card or account (断卡行动)
+    ("我想把我的银行卡租出去，一个月给八百", {"card_lending"}),
+    ("有人高价收卡，我想再办一张卡卖给他", {"card_lending"}),
+    ("朋友让我帮他走账，钱打到我卡上再转出去", {"card_lending"}),
+    ("我能把卡借给同事用几天吗", {"card_lending"}),
+    ("他们说用我的账户跑分能赚佣金", {"card_lending"}),
+    ("出借銀行卡犯法嗎", {"card_lending"}),
+    ("a man wants to buy my bank account for 2000 yuan", {"card_lending"}),
+    ("can I rent out my bank card to a friend", {"card_lending"}),
+    ("my friend asked me to receive money for someone and send it on", {"card_lending"}),
+    # a scam told in the middle of another business
+    ("对了，刚才有人打电话说我的银行卡有异常，让我把钱转出去", {"safe_account", "phone_stranger"}),
+    ("他让我把钱转到指定账户", {"safe_account"}),
 ]
 
 BENIGN = [
@@ -45,6 +67,18 @@ BENIGN = [
     "What are your opening hours on Saturday?",
     "I want to transfer money to my own account",
     "how do I report a lost card",
+    # look-alikes of the phone, card-lending and lending-money patterns
+    "我刚才接了个电话，是我女儿打来的，问我办完没有",
+    "我手机没电了，你们这里能充电吗",
+    "我借给我妈妈两千块，给她转过去",
+    "我想借两万块钱给我弟弟，转到他卡上",
+    "我朋友的银行卡丢了，他能来这里挂失吗",
+    "借记卡和信用卡有什么区别",
+    "我妈想办一张银行卡，需要带什么",
+    "你们的电话银行号码是多少",
+    "I want to lend my brother some money, can I transfer it to his card?",
+    "sorry, my phone was ringing, what did you say about opening hours?",
+    "can my friend use his own card at your ATM?",
 ]
 
 
@@ -74,6 +108,25 @@ def test_relation_of_the_payee(detector: FraudScriptDetector) -> None:
     assert detector.relation("收款人是我儿子张伟") == "relative"
     assert detector.relation("I want to send money to my daughter") == "relative"
     assert detector.relation("收款人王磊") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("我要给王某某转五万", ["王某某"]),
+        ("周建国让我来转钱，说是工程款", ["周建国"]),
+        ("收款人周建国", ["周建国"]),
+        ("对方叫周建国，让我转五万", ["周建国"]),
+        ("给周 建國 转一万", ["周建国"]),
+        ("transfer 5000 to Zhang San", ["Zhang San"]),
+        ("客服让我下载一个软件", []),  # not a person's name: the bank is not asked
+        ("让我转到安全账户", []),
+        ("我要给我弟弟转两千", []),  # a relative named by kinship has no name to screen
+        ("I want to send money to my mother", []),
+    ],
+)
+def test_payee_names_are_found_in_any_sentence(detector: FraudScriptDetector, text: str, names: list[str]) -> None:
+    assert detector.payee_names(text) == names
 
 
 def test_every_shipped_pattern_has_both_languages_and_is_tested() -> None:

@@ -159,3 +159,67 @@ def test_money_moved_in_a_staff_session_raises_a_warning(engine: RiskEngine) -> 
     state["risk"]["channel"] = "teller"
     decision = engine.assess(state)
     assert decision.action == "warn" and "channel:teller" in decision.codes
+
+
+FRAUD_NAME_ANSWER = {
+    "decision": "warn",
+    "hits": [{"list": "fraud_accounts", "reason": "reported fraud account", "score": 0.475}],
+}
+
+
+def test_a_directing_script_holds_every_later_money_step(engine: RiskEngine) -> None:
+    state: dict[str, Any] = {}
+    engine.hear(state, "电话里的人让我来银行转钱")
+    assert engine.assess(state).action == "warn"  # a warning while no money moves
+    assert engine.assess(state, opening=True).action == "hold"  # asking to start a transfer is held
+    state.update(transfer_state(payee="王磊"))
+    held = engine.assess(state)
+    assert held.action == "hold" and held.money and any(r.startswith("floor:hold") for r in held.reasons)
+
+
+def test_a_scam_told_during_a_time_deposit_holds_it(engine: RiskEngine) -> None:
+    state = transfer_state(amount="10000")
+    state["journey_info"]["name"] = "time_deposit"
+    engine.hear(state, "对了，刚才有人打电话说我的银行卡有异常，让我把钱转出去")
+    decision = engine.assess(state)
+    assert decision.action == "hold" and decision.money
+    said = engine.say(decision, "zh")
+    assert "安全账户" in said and "不会让您" in said and "同事" in said  # the pattern, its advice, a colleague
+
+
+def test_scripts_without_a_floor_still_only_warn_at_the_money_step(engine: RiskEngine) -> None:
+    state = transfer_state(payee="王磊")
+    engine.hear(state, "网店客服说我买的东西有质量问题要给我退款")
+    assert engine.assess(state).action == "warn"
+
+
+def test_a_payee_on_the_fraud_list_named_anywhere_holds_the_visit(engine: RiskEngine) -> None:
+    state: dict[str, Any] = {}
+    assert engine.payees_to_screen(state, "我要给周建国转五万") == ["周建国"]
+    engine.note_payee(state, "周建国", FRAUD_NAME_ANSWER)
+    assert engine.payees_to_screen(state, "我要给周建国转五万") == []  # screened once a visit
+    decision = engine.assess(state)
+    assert decision.action == "hold" and decision.bank == "warn" and "list:payee" in decision.codes
+    assert any("fraud_accounts" in r for r in decision.reasons)  # the supervisor sees the list
+    for language in ("zh", "en"):
+        said = engine.say(decision, language)
+        assert "fraud" not in said and "名单" not in said and "周建国" not in said  # the customer does not
+
+
+def test_an_ordinary_payee_is_screened_and_left_alone(engine: RiskEngine) -> None:
+    state = transfer_state(payee="李秀英")
+    assert engine.payees_to_screen(state) == ["李秀英"]  # the name the journey collected
+    engine.note_payee(state, "李秀英", {"decision": "allow", "hits": []})
+    assert engine.payees_to_screen(state) == []
+    assert engine.assess(state).action == "allow"
+
+
+def test_renting_out_a_card_is_refused_and_holds_later_money(engine: RiskEngine) -> None:
+    refused = engine.refusal("我想把我的银行卡租出去，一个月给八百")
+    assert refused is not None and "断卡行动" in refused.advice.zh and "illegal" in refused.advice.en
+    assert engine.refusal("我朋友的银行卡丢了，他能来这里挂失吗") is None
+    assert engine.refusal("他还在电话上等着") is None  # warned, not refused
+    state: dict[str, Any] = {}
+    engine.hear(state, "朋友让我帮他走账，钱打到我卡上再转出去")
+    assert engine.assess(state).action == "warn"
+    assert engine.assess(state, opening=True).action == "hold"
