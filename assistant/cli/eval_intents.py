@@ -1,10 +1,13 @@
-"""`lobby eval intents`: accuracy, macro-F1 and latency of the intent engine.
+"""`lobby eval intents`: how well turns are understood.
 
-Two modes:
-- `--train CSV --test CSV`: exemplars are the train file's labelled rows (e.g. banking77), measured on
-  the test file. The train matrix is cached under var/cache/nlu/ by the file's hash.
-- no CSVs: the shipped intents measured on the held-out file (`assistant/nlu/data/intents_test.yaml`,
-  or `--heldout FILE`).
+Default: the understander (rules + the trained recogniser) cross-validated on the labelled real
+customer questions (`assistant/nlu/data/labelled/`, docs/labelling-guide.md): each fold trains on the
+exemplars and the other folds, then understands its rows as a live turn would. Reported: act + business
+accuracy, each alone, per act, per business, per style and per labelled set, how often the opening
+would be routed right (the routing table's action on the prediction against the label's), and how
+often a business the kiosk cannot do would have started a journey.
+
+`--train CSV --test CSV`: the plain nearest-exemplar baseline on a labelled CSV pair (e.g. banking77).
 """
 
 from __future__ import annotations
@@ -14,23 +17,40 @@ from pathlib import Path
 import typer
 
 from assistant.cli.common import JsonOption, emit_json, fail, load_settings
-from assistant.nlu.config import NluOptions
-from assistant.nlu.data import DATA_DIR, NluDataError, load_test_cases
+from assistant.conversation.policy import SURE_MIN_CONFIDENCE, SWITCH_MIN_CONFIDENCE, Facts, shipped_routing
+from assistant.nlu.catalogue import shipped_catalogue
+from assistant.nlu.crossval import cross_validate
+from assistant.nlu.data import NluDataError
 from assistant.nlu.engine import CACHE_SUBDIR
-from assistant.nlu.evaluate import Labelled, engine_from_csv, evaluate, read_csv
-from assistant.nlu.intents import IntentEngine
+from assistant.nlu.evaluate import engine_from_csv, evaluate, read_csv
+from assistant.nlu.labelled import exemplar_rows, labelled_rows
+from assistant.nlu.training import build_understander, embed_rows
+
+
+def opening_action(act: str, business: str, confidence: float = 1.0) -> str:
+    """What the routing table does with an opening turn (no journey yet) of this act and business."""
+    catalogue = shipped_catalogue()
+    known = catalogue.get(business)
+    facts = Facts(
+        act=act,
+        business=business,
+        kind=catalogue.kind(business),
+        confident=confidence >= SWITCH_MIN_CONFIDENCE,
+        sure=confidence >= SURE_MIN_CONFIDENCE,
+        other_journey=True,
+        answered_by_journey=known is not None and known.answered_by_journey,
+    )
+    return shipped_routing().decide(facts)[0]
 
 
 def intents(
-    train: Path | None = typer.Option(None, "--train", help="Labelled CSV whose rows become the exemplars."),
-    test: Path | None = typer.Option(None, "--test", help="Labelled CSV to measure on (with --train)."),
-    heldout: Path = typer.Option(DATA_DIR / "intents_test.yaml", "--heldout", help="Held-out YAML (no CSVs)."),
-    limit: int = typer.Option(0, "--limit", min=0, help="Measure on the first N test rows only (0 = all)."),
-    errors: int = typer.Option(0, "--errors", min=0, help="Also list the first N misclassified utterances."),
-    pinyin: bool = typer.Option(True, "--pinyin/--no-pinyin", help="Keyword spotting and homophone correction."),
+    train: Path | None = typer.Option(None, "--train", help="Baseline: labelled CSV whose rows become exemplars."),
+    test: Path | None = typer.Option(None, "--test", help="Baseline: labelled CSV to measure on (with --train)."),
+    folds: int = typer.Option(5, "--folds", min=2, max=20, help="Cross-validation folds."),
+    errors: int = typer.Option(0, "--errors", min=0, help="Also list the first N misunderstood utterances."),
     json_out: bool = JsonOption,
 ) -> None:
-    """Measure intent accuracy: {"n", "accuracy", "macro_f1", "p50_ms", "p95_ms", ...}."""
+    """Cross-validated understanding accuracy: {"real": {...}, "all": {...}, "per_style", "per_set", ...}."""
     if (train is None) != (test is None):
         fail("--train and --test go together")
     settings = load_settings()
@@ -40,27 +60,39 @@ def intents(
             for path in (train, test):
                 if not path.is_file():
                     fail(f"{path}: no such file")
-            engine = engine_from_csv(train, cache_dir)
-            cases = read_csv(test)
-        else:
-            if not heldout.is_file():
-                fail(f"{heldout}: no such file")
-            engine = IntentEngine.from_data(cache_dir=cache_dir, options=NluOptions(pinyin_correction=pinyin))
-            cases = [Labelled(c.text, c.intent) for c in load_test_cases(heldout)]
+            baseline = evaluate(engine_from_csv(train, cache_dir), read_csv(test), errors=errors)
+            baseline["source"] = {"train": str(train), "test": str(test)}
+            emit_json(baseline) if json_out else typer.echo(f"n={baseline['n']} accuracy={baseline['accuracy']:.4f}")
+            return
+        understander = build_understander(cache_dir)
+        catalogue = shipped_catalogue()
+        exemplars, labelled = exemplar_rows(catalogue), labelled_rows(catalogue)
+        report = cross_validate(
+            understander,
+            exemplars,
+            embed_rows(understander.embedder, exemplars, cache_dir),
+            labelled,
+            embed_rows(understander.embedder, labelled, cache_dir),
+            k=folds,
+            errors=errors,
+            route=opening_action,
+        )
     except NluDataError as exc:
         fail(str(exc))
-    if limit:
-        cases = cases[:limit]
-    report = evaluate(engine, cases, errors=errors)
-    source = {"train": str(train), "test": str(test)} if train else {"heldout": str(heldout), "pinyin": pinyin}
-    report["source"] = source
     if json_out:
         emit_json(report)
         return
-    typer.echo(
-        f"n={report['n']} accuracy={report['accuracy']:.4f} macro_f1={report['macro_f1']:.4f} "
-        f"top1={report['top1_accuracy']:.4f} unclear={report['unclear_rate']:.4f} "
-        f"p50={report['p50_ms']:.1f}ms p95={report['p95_ms']:.1f}ms"
-    )
+    for name in ("real", "all"):
+        part = report[name]
+        typer.echo(
+            f"{name}: n={part['n']} act+business={part['act_business_accuracy']:.4f} "
+            f"act={part['act_accuracy']:.4f} business={part['business_accuracy']:.4f} "
+            f"routed_right={part.get('routed_right', 0):.4f} unsupported->journey={part['unsupported_to_journey']:.4f}"
+        )
+    for name, part in report["per_set"].items():
+        typer.echo(
+            f"  {name:<12} n={part['n']:<5} act+business={part['act_business_accuracy']:.4f} "
+            f"routed_right={part.get('routed_right', 0):.4f}"
+        )
     for item in report.get("errors", []):
-        typer.echo(f"  {item['gold']:>20} -> {item['predicted']:<20} {item['text']}")
+        typer.echo(f"  {item['gold']:>28} -> {item['predicted']:<28} {item['text']}")
