@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,10 @@ from knowledge.ingest import ingest
 from knowledge.models import Answer, IngestReport, SearchResponse
 from knowledge.search import Filters, Mode, Searcher, SearchParams
 from knowledge.store import KBStore
+from knowledge.textnorm import has_cjk
 
 SHIPPED_CONTENT = Path(__file__).resolve().parent / "content" / "demo_bank"
+WITHIN_DEPTH = 20  # how deep answer_within looks for one of its documents
 
 
 class KnowledgeBaseMissing(LookupError):
@@ -152,6 +155,20 @@ class KnowledgeBase:
         """A grounded answer with citations, or an abstention when retrieval is not sure."""
         response = self.search(question, k=3, audience=audience, as_of=as_of)
         return compose(question, response, self.threshold)
+
+    def answer_within(
+        self, question: str, doc_ids: list[str], audience: str = "customer", as_of: dt.date | None = None
+    ) -> Answer:
+        """The best answer to `question` from the named documents only (or their English twins,
+        `<id>-en`): the "how and where" of a business the caller already recognised. Retrieval picks
+        the section; the recognised business stands in for retrieval's own confidence, so this never
+        abstains while one of the documents is in the ranking (`WITHIN_DEPTH` deep)."""
+        wanted = set(doc_ids) | {f"{d}-en" for d in doc_ids}
+        response = self.search(question, k=WITHIN_DEPTH, audience=audience, as_of=as_of)
+        hits = [h for h in response.results if h.doc_id in wanted]
+        english = not has_cjk(question)
+        hits.sort(key=lambda h: h.doc_id.endswith("-en") != english)  # the asker's language first
+        return compose(question, replace(response, results=hits[:1], confidence=1.0), 0.0)
 
     def warm_up(self) -> None:
         """Load the generation, the embedder and the tokenisers now, so the first customer does not

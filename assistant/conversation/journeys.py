@@ -18,39 +18,23 @@ from assistant.journeys.slots import SlotError, coerce
 from integrations.pii import mask_data
 
 ACTIVE = ("active", "waiting_authorization")
-ACTION_FOR_INTENT = {"confirm": "yes", "deny": "no", "go_back": "back", "start_over": "restart"}
-# Questions about these never move a journey forward: they are side questions for the knowledge base.
-KNOWLEDGE_INTENTS = {"branch_info", "fees_limits", "mobile_banking_help", "fraud_report"}
-# Questions with these intents are answered by the journey itself ("我卡里还有多少钱" is a balance check).
-JOURNEY_ANSWERS = {"balance_enquiry", "statement_printing"}
-_QUESTION = re.compile(
-    r"(吗|么|呢|多少|几点|怎么|怎样|如何|什么|哪|是否|能不能|可不可以|[?？]|\b(what|how|when|where|why|can|is|are|do|does)\b)",
-    re.IGNORECASE,
-)
 IDENTIFY_EVENTS = {"id_card_read", "qr_scanned", "booking_code", "phone_entered"}
 IDENTIFY_JOURNEY = "welcome_identify"
 CHECK_IN_JOURNEY = "booking_check_in"
-SWITCH_MIN_CONFIDENCE = 0.75
 KEPT_ITEMS = 20  # referrals / follow-ups kept per session (bounded memory per session)
 
 
 _CANCEL = re.compile(r"(取消|不办了|不要办了|算了|不用办|退出|\bcancel\b|\bquit\b|\bstop\b)", re.IGNORECASE)
 
 
-def action_for(intent: str, text: str) -> str:
-    """The journey action a turn asks for: cancelling is explicit; yes/no/back/restart follow the intent."""
-    if _CANCEL.search(text):
-        return "cancel"
-    return ACTION_FOR_INTENT.get(intent, "reply")
+def wants_cancel(text: str) -> bool:
+    """Cancelling a journey is explicit: the customer says so (取消 / 不办了 / cancel)."""
+    return bool(_CANCEL.search(text))
 
 
 def is_active(state: dict[str, Any]) -> bool:
     info = state.get("journey_info") or {}
     return info.get("status") in ACTIVE and bool(state.get("journey"))
-
-
-def looks_like_question(text: str) -> bool:
-    return bool(_QUESTION.search(text))
 
 
 class JourneyDriver:

