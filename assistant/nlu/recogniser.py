@@ -23,6 +23,7 @@ from pypinyin import lazy_pinyin
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import LinearSVC
 
 from assistant.nlu.embeddings import Matrix
@@ -41,10 +42,12 @@ def pinyin_form(text: str) -> str:
 class HeadOptions:
     """Knobs of the recogniser (chosen by cross-validation; see docs/benchmarks.md)."""
 
-    model: str = "svc"  # svc (linear SVM, softmax over its margins) | logreg (multinomial logistic regression)
+    # svc: linear SVM, softmax over its margins | logreg: multinomial logistic regression |
+    # knn: nearest labelled rows (cosine over the same features), the exemplar baseline
+    model: str = "svc"
     c: float = 1.0  # inverse regularisation of both heads
     temperature: float = 0.3  # svc: margins / temperature -> softmax confidence
-    embedding_weight: float = 1.5  # the dense block's scale against the tf-idf blocks (each L2 1.0)
+    embedding_weight: float = 2.5  # the dense block's scale against the tf-idf blocks (each L2 1.0)
     pinyin: bool = True
     terms_weight: float = 0.5  # a business term present (data/business_terms.yaml); 0 leaves terms out
     class_weight: str | None = "balanced"
@@ -105,11 +108,13 @@ class Head:
 
     def __init__(self, options: HeadOptions) -> None:
         self.options = options
-        self.model: LinearSVC | LogisticRegression
+        self.model: LinearSVC | LogisticRegression | KNeighborsClassifier
         if options.model == "logreg":
             self.model = LogisticRegression(C=options.c, max_iter=3000, class_weight=options.class_weight)
+        elif options.model == "knn":
+            self.model = KNeighborsClassifier(n_neighbors=5, metric="cosine", weights="distance")
         else:
-            self.model = LinearSVC(C=options.c, class_weight=options.class_weight)
+            self.model = LinearSVC(C=options.c, class_weight=options.class_weight, max_iter=5000)
 
     def fit(self, features: sparse.csr_matrix, labels: Sequence[str]) -> Head:
         self.model.fit(features, list(labels))
@@ -120,7 +125,7 @@ class Head:
         return [str(c) for c in self.model.classes_]
 
     def probabilities(self, features: sparse.csr_matrix) -> np.ndarray:
-        if isinstance(self.model, LogisticRegression):
+        if isinstance(self.model, LogisticRegression | KNeighborsClassifier):
             return np.asarray(self.model.predict_proba(features))
         margins = np.asarray(self.model.decision_function(features), dtype=np.float64)
         if margins.ndim == 1:  # two labels: one margin for the second
@@ -129,6 +134,24 @@ class Head:
         logits -= logits.max(axis=1, keepdims=True)
         weights = np.exp(logits)
         return np.asarray(weights / weights.sum(axis=1, keepdims=True))
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """What the recogniser learns from: texts (in classifier form), their embeddings, and labels; an act
+    of None teaches the business head only."""
+
+    texts: Sequence[str]
+    vectors: Matrix
+    businesses: Sequence[str]
+    acts: Sequence[str | None]
+
+    def key(self, salt: str) -> str:
+        """A digest of everything a fitted recogniser depends on (for the on-disk cache)."""
+        digest = hashlib.sha256(f"{FORMAT}|{salt}".encode())
+        for text, business, act in zip(self.texts, self.businesses, self.acts, strict=True):
+            digest.update(f"{text}\t{business}\t{act}\n".encode())
+        return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -163,21 +186,15 @@ class Recogniser:
 
     @classmethod
     def train(
-        cls,
-        texts: Sequence[str],
-        vectors: Matrix,
-        businesses: Sequence[str],
-        acts: Sequence[str | None],
-        options: HeadOptions | None = None,
-        terms: dict[str, list[str]] | None = None,
+        cls, data: TrainingSet, options: HeadOptions | None = None, terms: dict[str, list[str]] | None = None
     ) -> Recogniser:
         """Fit both heads; rows whose act is None teach the business head only."""
         options = options or HeadOptions()
-        features = Features(options, terms if options.terms_weight > 0 else None).fit(texts)
-        matrix = features.transform(texts, vectors)
-        business = Head(options).fit(matrix, businesses)
-        with_act = [i for i, a in enumerate(acts) if a]
-        act = Head(options).fit(matrix[with_act], [str(acts[i]) for i in with_act])
+        features = Features(options, terms if options.terms_weight > 0 else None).fit(data.texts)
+        matrix = features.transform(data.texts, data.vectors)
+        business = Head(options).fit(matrix, data.businesses)
+        with_act = [i for i, a in enumerate(data.acts) if a]
+        act = Head(options).fit(matrix[with_act], [str(data.acts[i]) for i in with_act])
         return cls(features, business, act)
 
     def recognise(self, text: str, vector: Matrix, top: int = 5) -> Recognised:
@@ -200,20 +217,9 @@ def _ranked(labels: list[str], probabilities: np.ndarray, top: int) -> list[Rank
     return [Ranked(labels[i], round(float(probabilities[i]), 4)) for i in order]
 
 
-def training_key(texts: Sequence[str], businesses: Sequence[str], acts: Sequence[str | None], salt: str) -> str:
-    """A digest of everything a fitted recogniser depends on (for the on-disk cache)."""
-    digest = hashlib.sha256(f"{FORMAT}|{salt}".encode())
-    for text, business, act in zip(texts, businesses, acts, strict=True):
-        digest.update(f"{text}\t{business}\t{act}\n".encode())
-    return digest.hexdigest()[:16]
-
-
 def load_or_train(
     cache_file: Path | None,
-    texts: Sequence[str],
-    vectors: Matrix,
-    businesses: Sequence[str],
-    acts: Sequence[str | None],
+    data: TrainingSet,
     options: HeadOptions | None = None,
     terms: dict[str, list[str]] | None = None,
 ) -> Recogniser:
@@ -227,7 +233,7 @@ def load_or_train(
                 return cached
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             pass  # a stale or corrupt cache is rebuilt
-    recogniser = Recogniser.train(texts, vectors, businesses, acts, options, terms)
+    recogniser = Recogniser.train(data, options, terms)
     if cache_file is not None:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache_file.with_suffix(".tmp")

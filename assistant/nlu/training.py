@@ -15,7 +15,7 @@ from assistant.nlu.catalogue import Catalogue, load_terms, shipped_catalogue
 from assistant.nlu.data import DATA_DIR, load_intents, load_rules
 from assistant.nlu.embeddings import E5Embedder, Embedder, Matrix, embed_cached
 from assistant.nlu.labelled import LABELLED_DIR, Row, exemplar_rows, labelled_rows
-from assistant.nlu.recogniser import HeadOptions, Recogniser, load_or_train, training_key
+from assistant.nlu.recogniser import HeadOptions, Recogniser, TrainingSet, load_or_train
 from assistant.nlu.rules import RuleMatcher
 from assistant.nlu.text import normalize
 from assistant.nlu.understanding import Understander, UnderstandingOptions, classifier_form
@@ -37,15 +37,17 @@ def embed_rows(embedder: Embedder, rows: Sequence[Row], cache_dir: Path | None) 
 def train_recogniser(
     rows: Sequence[Row], vectors: Matrix, cache_dir: Path | None = None, options: HeadOptions | None = None
 ) -> Recogniser:
-    texts = [classifier_form(normalize(r.text)) for r in rows]
-    businesses = [r.business for r in rows]
-    acts: list[str | None] = [r.act or None for r in rows]
+    data = TrainingSet(
+        texts=[classifier_form(normalize(r.text)) for r in rows],
+        vectors=vectors,
+        businesses=[r.business for r in rows],
+        acts=[r.act or None for r in rows],
+    )
     terms = load_terms(shipped_catalogue())
     cache = None
     if cache_dir is not None:
-        salt = f"{options or HeadOptions()!r}|{sorted(terms.items())}"
-        cache = cache_dir / f"recogniser-{training_key(texts, businesses, acts, salt)}.pkl"
-    return load_or_train(cache, texts, vectors, businesses, acts, options, terms)
+        cache = cache_dir / f"recogniser-{data.key(f'{options or HeadOptions()!r}|{sorted(terms.items())}')}.pkl"
+    return load_or_train(cache, data, options, terms)
 
 
 def build_understander(

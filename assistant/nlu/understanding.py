@@ -51,6 +51,8 @@ class UnderstandingOptions:
     min_business: float = 0.10  # below: business "unclear"
     min_yes_no: float = 0.75  # a yes or no found by the model (not a rule) must be sure: it moves money
     max_chars: int = 512
+    named_depth: int = 3  # how far down the ranking a business named by its terms may come from
+    min_named: float = 0.05  # and how likely it must still be
 
 
 @dataclass(frozen=True)
@@ -72,13 +74,11 @@ class TurnUnderstanding:
 
     @property
     def unclear(self) -> bool:
-        return self.business == UNCLEAR_BUSINESS and self.act not in RULE_ACTS
+        """Nothing the catalogue knows was understood (empty, hesitation, noise, a fragment)."""
+        return self.business == UNCLEAR_BUSINESS
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-RULE_ACTS = {"confirm", "deny", "go_back", "start_over", "chitchat", "complaint"}
 
 
 def classifier_form(text: str) -> str:
@@ -133,6 +133,10 @@ class Understander:
         business, confidence = businesses[0].name, businesses[0].confidence
         act, act_confidence = acts[0].name, acts[0].confidence
         reasons = [f"business {business} p={confidence:.2f}", f"act {act} p={act_confidence:.2f}"]
+        named = self._named_instead(norm, businesses)
+        if named is not None:
+            reasons.append(f"{named.name} is named ({business} is not): the kiosk cannot do it, so no journey")
+            business, confidence = named.name, named.confidence
         if confidence < self.options.min_business:
             reasons.append(f"business below {self.options.min_business}")
             business = UNCLEAR_BUSINESS
@@ -146,6 +150,23 @@ class Understander:
         return TurnUnderstanding(
             act, business, confidence, lang, norm, intent, "model", act_confidence, businesses, acts, reasons
         )
+
+    def _named_instead(self, norm: str, businesses: list[Candidate]) -> Candidate | None:
+        """A business the kiosk cannot do, named by its own terms (存折, 信用卡, 销户, passbook) and likely
+        enough, when the model's first choice is a journey whose terms are absent: "I lost my passbook"
+        must not start the card-loss journey. The catalogue's never-a-wrong-journey rule, applied where
+        the model is least sure of the difference."""
+        top = businesses[0]
+        if self.catalogue.kind(top.name) != "journey":
+            return None
+        present = set(self.recogniser.features.read_terms(classifier_form(norm))[1])
+        if top.name in present:
+            return None
+        for candidate in businesses[1 : self.options.named_depth]:
+            named = candidate.name in present and candidate.confidence >= self.options.min_named
+            if named and self.catalogue.kind(candidate.name) == "knowledge":
+                return candidate
+        return None
 
 
 def _intent_of(act: str, business: str) -> str:
