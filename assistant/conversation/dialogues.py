@@ -41,6 +41,7 @@ class Expect(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     intent: str | list[str] | None = None
+    act: str | list[str] | None = None  # the dialogue act understood (request, question, ...)
     journey: str | None = None  # journey name; "none" means no journey in the reply
     step: str | None = None
     status: str | None = None
@@ -130,6 +131,8 @@ def check_turn(out: TurnOut, expect: Expect) -> list[str]:
     problems: list[str] = []
     if expect.intent is not None and out.intent not in _as_list(expect.intent):
         problems.append(f"intent {out.intent!r}, expected {expect.intent!r}")
+    if expect.act is not None and out.act not in _as_list(expect.act):
+        problems.append(f"act {out.act!r}, expected {expect.act!r}")
     journey = out.journey
     if expect.journey is not None:
         name = journey.name if journey else "none"

@@ -28,6 +28,7 @@ from knowledge.models import Answer
 
 LOW_CONFIDENCE_LIMIT = 2  # two unclear turns in a row bring a human
 GUESS_MIN_CONFIDENCE = 0.35  # below this a "did you mean ...?" guess is noise
+WITHIN_MIN_CONFIDENCE = 0.3  # below this the business does not stand in for an abstaining retrieval
 JOURNEY_ACTIONS = {"journey_yes": "yes", "journey_no": "no", "journey_back": "back", "journey_restart": "restart"}
 DIALOGUE_REPLIES = {"greeting", "thanks", "goodbye"}
 
@@ -142,7 +143,7 @@ class TurnRouter:
     ) -> TurnOut:
         """A question (or a business the kiosk cannot do) in the middle of a journey: answered with its
         citations, then the journey's current question again. Nothing to answer -> the journey reads it."""
-        side = await self.business_answer(turn, context.query, self.catalogue.get(u.business))
+        side = await self.business_answer(turn, context.query, self.catalogue.get(u.business), u.confidence)
         if side is None or side.abstained:
             return await self._advance(turn, "reply", text, slots)
         result = await self.journey_step(turn, "reask")
@@ -186,7 +187,7 @@ class TurnRouter:
         business = self.catalogue.get(u.business)
         assert business is not None
         offer = replies.render("offer_start", turn.language, title=business.title.pick(turn.language))
-        answer = await self.business_answer(turn, context.query, business)
+        answer = await self.business_answer(turn, context.query, business, u.confidence)
         if answer is None or answer.abstained:
             turn.state["unclear_streak"] = 0
             title = business.title.pick(turn.language)
@@ -203,7 +204,9 @@ class TurnRouter:
         assert business is not None
         title = business.title.pick(turn.language)
         where = replies.label("where_labels", business.where or "counter", turn.language)
-        answer = await self.business_answer(turn, context.query, business)
+        answer = await self.business_answer(turn, context.query, business, u.confidence)
+        if (answer is None or answer.abstained) and u.confidence < WITHIN_MIN_CONFIDENCE:
+            return await self._do_answer_or_clarify(turn, text, u, slots, context)
         turn.state["unclear_streak"] = 0
         if answer is None or answer.abstained:
             return TurnOut(
@@ -270,12 +273,17 @@ class TurnRouter:
         turn.lap("knowledge", mark)
         return answer
 
-    async def business_answer(self, turn: TurnLike, query: str, business: Business | None) -> Answer | None:
+    async def business_answer(
+        self, turn: TurnLike, query: str, business: Business | None, confidence: float = 1.0
+    ) -> Answer | None:
         """Retrieval's answer unless it comes from another business's documents (the customer asked
         about closing an account and retrieval found opening); then, or when retrieval abstains, the
-        best section of the business's own documents (`answer_within`)."""
+        best section of the business's own documents (`answer_within`), provided the business itself is
+        likely enough to stand in for retrieval's confidence (`WITHIN_MIN_CONFIDENCE`)."""
         answer = await self.knowledge_answer(turn, query)
         if business is None or not business.docs or self._knowledge is None:
+            return answer
+        if confidence < WITHIN_MIN_CONFIDENCE and (answer is None or answer.abstained):
             return answer
         if answer is not None and not answer.abstained:
             cited = [str(c.get("doc_id")) for c in answer.citations]
