@@ -130,7 +130,7 @@ def bank(
 
 @app.command("nlu")
 def nlu(
-    cold: bool = typer.Option(True, "--cold/--warm", help="Delete the cached exemplar matrix first."),
+    cold: bool = typer.Option(True, "--cold/--warm", help="Delete the cached row embeddings and recogniser first."),
     bq: str | None = typer.Option(None, "--bq", help="Instead: paraphrase separation on a BQ pairs CSV."),
     limit: int = typer.Option(2000, "--limit", min=10, help="With --bq: pairs used."),
     json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),

@@ -18,6 +18,7 @@ import typer
 
 from assistant.cli.common import JsonOption, emit_json, fail, load_settings
 from assistant.conversation.policy import SURE_MIN_CONFIDENCE, SWITCH_MIN_CONFIDENCE, Facts, shipped_routing
+from assistant.conversation.runtime import understander_dir
 from assistant.nlu.catalogue import shipped_catalogue
 from assistant.nlu.crossval import cross_validate
 from assistant.nlu.data import NluDataError
@@ -64,6 +65,7 @@ def intents(
             baseline["source"] = {"train": str(train), "test": str(test)}
             emit_json(baseline) if json_out else typer.echo(f"n={baseline['n']} accuracy={baseline['accuracy']:.4f}")
             return
+        cache_dir = understander_dir(settings)
         understander = build_understander(cache_dir)
         catalogue = shipped_catalogue()
         exemplars, labelled = exemplar_rows(catalogue), labelled_rows(catalogue)

@@ -31,6 +31,12 @@ _ENGINE_LOCK = threading.Lock()
 _ENGINE: list[Understander] = []
 
 
+def understander_dir(settings: Settings) -> Path:
+    """Where the fitted understander and its row embeddings are kept: with the prepared models (built by
+    `lobby models prepare`, shared by every var/ dir that uses those models), keyed by the data's digest."""
+    return (settings.effective_models_dir / "nlu").resolve()
+
+
 def understander(cache_dir: Path) -> Understander:
     """The process's understander over the shipped data: built on first use (embeddings and the fitted
     recogniser are read from or written to `cache_dir`), then shared by every app in the process."""
@@ -66,7 +72,7 @@ class ReadyKnowledge:
 def build_conversation(
     settings: Settings, sessions: SessionStore, handoffs: HandoffStore, knowledge_service: Any, bank: BankClients
 ) -> ConversationService:
-    engine = understander((settings.var_dir / "cache" / "nlu").resolve())
+    engine = understander(understander_dir(settings))
     ready_kb = ReadyKnowledge(knowledge_service)
     citations = DocumentCitations(ready_kb.kb, settings.knowledge)
     journeys = JourneyDriver(JourneyEngine(bank_port(bank), extractor=extract_slots), citations)
