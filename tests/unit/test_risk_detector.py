@@ -46,6 +46,7 @@ SCRIPTS = [
     ("有人高价收卡，我想再办一张卡卖给他", {"card_lending"}),
     ("朋友让我帮他走账，钱打到我卡上再转出去", {"card_lending"}),
     ("我能把卡借给同事用几天吗", {"card_lending"}),
+    ("有人出两千块一个月租我的银行卡，可以吗", {"card_lending"}),
     ("他们说用我的账户跑分能赚佣金", {"card_lending"}),
     ("出借銀行卡犯法嗎", {"card_lending"}),
     ("a man wants to buy my bank account for 2000 yuan", {"card_lending"}),
