@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -14,23 +12,14 @@ from assistant.journeys.bank_adapter import ClientsBankPort
 from assistant.nlu.slots import extract_slots
 from integrations import schemas as api
 from integrations.bundle import BankClients
-from integrations.config import BankOptions
 from integrations.sandbox.seed import cast_summary
 from tests.integration.journey_driver import Driver
 
 pytestmark = pytest.mark.integration
 
-OPTIONS = BankOptions(max_attempts=2, backoff_initial_s=0.01, backoff_max_s=0.02, read_timeout_s=2.0)
 CAST = cast_summary()
 ZW, LX, WQ, CJ, EC = (CAST[k] for k in ("zhang_wei", "li_xiuying", "wang_qiang", "chen_jing", "emily_clark"))
 FRAUD = CAST["fraud_payee"]
-
-
-@pytest.fixture
-async def clients(tmp_path: Path) -> AsyncIterator[BankClients]:
-    bank = BankClients.in_process(tmp_path / "sandbox.db", OPTIONS)
-    yield bank
-    await bank.aclose()
 
 
 @pytest.fixture

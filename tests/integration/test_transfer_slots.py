@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -18,26 +16,17 @@ from assistant.nlu.slots import extract_slots
 from integrations import errors as bank_errors
 from integrations import schemas as api
 from integrations.bundle import BankClients
-from integrations.config import BankOptions
 from integrations.sandbox import tables as t
 from integrations.sandbox.seed import cast_summary
 from tests.integration.journey_driver import Driver
 
 pytestmark = pytest.mark.integration
 
-OPTIONS = BankOptions(max_attempts=2, backoff_initial_s=0.01, backoff_max_s=0.02, read_timeout_s=2.0)
 ZW_ID = cast_summary()["zhang_wei"]["id_number"]  # 张伟, one account A1001 with 36,800 yuan
 LI_ACCOUNT, LI_CARD, CHEN_ACCOUNT = "1101050001002002", "6217991001002002015", "1101050001004004"
 UNKNOWN_OWN = "1101050001009999"  # in this bank's number range, held by nobody
 OTHER_BANK = "6222020200998877665"
 HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture
-async def clients(tmp_path: Path) -> AsyncIterator[BankClients]:
-    bank = BankClients.in_process(tmp_path / "sandbox.db", OPTIONS)
-    yield bank
-    await bank.aclose()
 
 
 @pytest.fixture
