@@ -30,7 +30,7 @@ from assistant.nlu.embeddings import Matrix
 from assistant.nlu.terms import TermSpotter
 from assistant.nlu.text import compact
 
-FORMAT = "recogniser-v1"
+FORMAT = "recogniser-v2"  # part of the cache key: bump when the fitted objects change shape
 
 
 def pinyin_form(text: str) -> str:
@@ -155,24 +155,26 @@ class TrainingSet:
 
 
 @dataclass(frozen=True)
-class Ranked:
-    label: str
-    probability: float
+class Candidate:
+    """One label with its probability-like confidence."""
+
+    name: str
+    confidence: float
 
 
 @dataclass(frozen=True)
 class Recognised:
     """The heads' view of one utterance, best first."""
 
-    businesses: list[Ranked]
-    acts: list[Ranked]
+    businesses: list[Candidate]
+    acts: list[Candidate]
 
     @property
-    def business(self) -> Ranked:
+    def business(self) -> Candidate:
         return self.businesses[0]
 
     @property
-    def act(self) -> Ranked:
+    def act(self) -> Candidate:
         return self.acts[0]
 
 
@@ -212,9 +214,9 @@ class Recogniser:
         ]
 
 
-def _ranked(labels: list[str], probabilities: np.ndarray, top: int) -> list[Ranked]:
+def _ranked(labels: list[str], probabilities: np.ndarray, top: int) -> list[Candidate]:
     order = np.argsort(-probabilities)[:top]
-    return [Ranked(labels[i], round(float(probabilities[i]), 4)) for i in order]
+    return [Candidate(labels[i], round(float(probabilities[i]), 4)) for i in order]
 
 
 def load_or_train(

@@ -18,7 +18,7 @@ import numpy as np
 
 from assistant.nlu.catalogue import NO_BUSINESS, OUT_OF_SCOPE, UNCLEAR_BUSINESS, Catalogue
 from assistant.nlu.embeddings import Embedder
-from assistant.nlu.recogniser import Recogniser
+from assistant.nlu.recogniser import Candidate, Recogniser
 from assistant.nlu.rules import RuleMatcher
 from assistant.nlu.text import Language, detect_language, is_filler, normalize
 
@@ -36,12 +36,6 @@ RULE_MEANING: dict[str, tuple[str, str]] = {
     "complaint": ("complaint", "complaint"),
 }
 _DIGITS = re.compile(r"\d[\d,.\s-]*\d|\d")
-
-
-@dataclass(frozen=True)
-class Candidate:
-    name: str
-    confidence: float
 
 
 @dataclass(frozen=True)
@@ -128,8 +122,7 @@ class Understander:
     def decide(self, norm: str, lang: Language, vector: np.ndarray) -> TurnUnderstanding:
         """The recogniser's answer for an utterance no rule decided (also used by cross-validation)."""
         seen = self.recogniser.recognise(classifier_form(norm), vector)
-        businesses = [Candidate(r.label, r.probability) for r in seen.businesses]
-        acts = [Candidate(r.label, r.probability) for r in seen.acts]
+        businesses, acts = seen.businesses, seen.acts
         business, confidence = businesses[0].name, businesses[0].confidence
         act, act_confidence = acts[0].name, acts[0].confidence
         reasons = [f"business {business} p={confidence:.2f}", f"act {act} p={act_confidence:.2f}"]

@@ -56,8 +56,8 @@ def test_both_heads_learn_and_business_only_rows_do_not_teach_acts() -> None:
     assert set(model.business_head.labels) == {"transfer", "card_loss", "account_closing"}
     assert set(model.act_head.labels) == {"request", "question"}  # the act-less rows added no label
     seen = model.recognise("我要挂失", FakeEmbedder().embed(["我要挂失"])[0])
-    assert seen.business.label == "card_loss"
-    assert abs(sum(r.probability for r in seen.businesses) - 1.0) < 0.01
+    assert seen.business.name == "card_loss"
+    assert abs(sum(r.confidence for r in seen.businesses) - 1.0) < 0.01
 
 
 def test_terms_are_found_by_sound_and_as_whole_latin_words() -> None:
