@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from assistant import __version__
 from assistant.api import auth, consoles, handoffs, health, kiosk_page, kiosk_ws, knowledge, sessions, staff_ws, teller
 from assistant.api import supervisor as supervisor_api
+from assistant.api.errors import install_error_handlers
 from assistant.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from assistant.api.readiness import Readiness
 from assistant.config import Settings, get_settings
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.readiness = Readiness()
+    install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)

@@ -4,9 +4,35 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 MAX_TEXT_CHARS = 2000
+MAX_EVENT_DEPTH = 16  # nesting of an event's data: devices send flat records; deeper is an attack
+
+
+def _no_lone_surrogates(text: str) -> str:
+    """Text UTF-8 can carry (JSON may smuggle in a lone \\ud800, which no store can save)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("text contains an invalid character (a lone surrogate)") from exc
+    return text
+
+
+def _plain_data(value: Any, depth: int = 0) -> None:
+    """An event's data: at most `MAX_EVENT_DEPTH` levels deep, every text valid."""
+    if depth > MAX_EVENT_DEPTH:
+        raise ValueError(f"event data is nested more than {MAX_EVENT_DEPTH} levels deep")
+    if isinstance(value, str):
+        _no_lone_surrogates(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_lone_surrogates(str(key))
+            _plain_data(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _plain_data(item, depth + 1)
+
 
 Channel = Literal["kiosk", "teller"]
 Source = Literal["typed", "speech", "touch", "device"]
@@ -32,6 +58,12 @@ class TurnIn(BaseModel):
 class EventIn(BaseModel):
     type: EventType
     data: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("data")
+    @classmethod
+    def _valid_data(cls, data: dict[str, Any]) -> dict[str, Any]:
+        _plain_data(data)
+        return data
 
 
 class Citation(BaseModel):

@@ -1,0 +1,46 @@
+"""Request validation errors that always serialise: a bad input gets its 422, never a 500.
+
+FastAPI's default 422 echoes each offending input back; an input JSON cannot encode (a number that
+parsed as infinity, 1e400) then turns the 422 into a 500. The echo is cut to a short text instead.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+MAX_ECHO_CHARS = 80
+
+
+def _safe(value: Any) -> Any:
+    """`value` if JSON can carry it as is, else a short text of it."""
+    if value is None or isinstance(value, bool | int | str):
+        return value if not isinstance(value, str) else _printable(value)[:MAX_ECHO_CHARS]
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return _printable(repr(value))[:MAX_ECHO_CHARS]
+
+
+def _printable(text: str) -> str:
+    """Lone surrogates (which UTF-8 cannot carry) shown as escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = []
+    for error in exc.errors():
+        item = {k: v for k, v in error.items() if k in ("type", "loc", "msg")}
+        item["loc"] = [_safe(part) for part in item.get("loc", ())]
+        item["msg"] = _safe(item.get("msg", ""))
+        if "input" in error:
+            item["input"] = _safe(error["input"])
+        errors.append(item)
+    return JSONResponse(status_code=422, content={"detail": errors})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
