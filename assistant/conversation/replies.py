@@ -51,6 +51,6 @@ def known_keys() -> set[str]:
 
 
 def label(group: str, key: str, language: str) -> str:
-    """A name from a mapping entry (e.g. `intent_labels`), falling back to the key itself."""
+    """A name from a mapping entry (e.g. `where_labels`), falling back to the key itself."""
     names = _templates()[group][reply_language(language)]
     return str(names.get(key, key.replace("_", " ")))

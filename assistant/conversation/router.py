@@ -29,7 +29,15 @@ from knowledge.models import Answer
 LOW_CONFIDENCE_LIMIT = 2  # two unclear turns in a row bring a human
 GUESS_MIN_CONFIDENCE = 0.35  # below this a "did you mean ...?" guess is noise
 WITHIN_MIN_CONFIDENCE = 0.3  # below this the business does not stand in for an abstaining retrieval
-JOURNEY_ACTIONS = {"journey_yes": "yes", "journey_no": "no", "journey_back": "back", "journey_restart": "restart"}
+# Routing actions that hand the turn to the active journey as one of its own actions.
+JOURNEY_ACTIONS = {
+    "journey_cancel": "cancel",
+    "journey_yes": "yes",
+    "journey_no": "no",
+    "journey_back": "back",
+    "journey_restart": "restart",
+    "journey_reply": "reply",
+}
 DIALOGUE_REPLIES = {"greeting", "thanks", "goodbye"}
 
 
@@ -96,8 +104,11 @@ class TurnRouter:
         facts = self.facts(turn, text, understood, slots)
         action, row = self.table.decide(facts)
         turn.state["last_route"] = {"action": action, "rule": row}
-        handler: Callable[..., Awaitable[TurnOut]] = getattr(self, f"_do_{action}")
-        out = await handler(turn, text, understood, slots, context)
+        if action in JOURNEY_ACTIONS:
+            out = await self._advance(turn, JOURNEY_ACTIONS[action], text, slots)
+        else:
+            handler: Callable[..., Awaitable[TurnOut]] = getattr(self, f"_do_{action}")
+            out = await handler(turn, text, understood, slots, context)
         remember(turn.state, understood, out, self.catalogue)
         return out
 
@@ -119,24 +130,6 @@ class TurnRouter:
         return await self.journey_out(
             turn, await self.journey_step(turn, "advance", action=action, text=text, slots=slots)
         )
-
-    async def _do_journey_cancel(self, turn: TurnLike, text: str, u: Any, slots: dict[str, Any], c: Any) -> TurnOut:
-        return await self._advance(turn, "cancel", text, slots)
-
-    async def _do_journey_yes(self, turn: TurnLike, text: str, u: Any, slots: dict[str, Any], c: Any) -> TurnOut:
-        return await self._advance(turn, "yes", text, slots)
-
-    async def _do_journey_no(self, turn: TurnLike, text: str, u: Any, slots: dict[str, Any], c: Any) -> TurnOut:
-        return await self._advance(turn, "no", text, slots)
-
-    async def _do_journey_back(self, turn: TurnLike, text: str, u: Any, slots: dict[str, Any], c: Any) -> TurnOut:
-        return await self._advance(turn, "back", text, slots)
-
-    async def _do_journey_restart(self, turn: TurnLike, text: str, u: Any, slots: dict[str, Any], c: Any) -> TurnOut:
-        return await self._advance(turn, "restart", text, slots)
-
-    async def _do_journey_reply(self, turn: TurnLike, text: str, u: Any, slots: dict[str, Any], c: Any) -> TurnOut:
-        return await self._advance(turn, "reply", text, slots)
 
     async def _do_journey_side_answer(
         self, turn: TurnLike, text: str, u: TurnUnderstanding, slots: dict[str, Any], context: Context

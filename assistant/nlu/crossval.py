@@ -21,6 +21,7 @@ from assistant.nlu.embeddings import Matrix
 from assistant.nlu.labelled import Row
 from assistant.nlu.recogniser import HeadOptions
 from assistant.nlu.text import detect_language, normalize
+from assistant.nlu.training import train_recogniser
 from assistant.nlu.understanding import TurnUnderstanding, Understander, UnderstandingOptions
 
 # What the kiosk would do with an opening turn of this act and business (the routing policy, given by
@@ -52,8 +53,6 @@ def cross_validate(
     route: Route | None = None,
 ) -> dict[str, Any]:
     """Train k times, predict every labelled row once; the report's figures (see module docstring)."""
-    from assistant.nlu.training import train_recogniser  # the training helpers import this module's peers
-
     folds = folds_of(labelled, k)
     predicted: list[TurnUnderstanding | None] = [None] * len(labelled)
     took: list[float] = []

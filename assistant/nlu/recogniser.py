@@ -85,7 +85,10 @@ class Features:
         return self
 
     def transform(self, texts: Sequence[str], vectors: Matrix) -> sparse.csr_matrix:
-        read = [self.read_terms(t) for t in texts]
+        return self.encode([self.read_terms(t) for t in texts], vectors)
+
+    def encode(self, read: Sequence[tuple[str, list[str]]], vectors: Matrix) -> sparse.csr_matrix:
+        """Feature rows from texts already read by `read_terms` (corrected text, businesses named)."""
         corrected = [text for text, _ in read]
         blocks = [
             self.chars.transform([compact(t) for t in corrected]),
@@ -95,7 +98,7 @@ class Features:
             blocks.append(self.syllables.transform([pinyin_form(t) for t in corrected]))
         if self.term_names:
             column = {name: i for i, name in enumerate(self.term_names)}
-            present = np.zeros((len(texts), len(self.term_names)))
+            present = np.zeros((len(read), len(self.term_names)))
             for row, (_, names) in enumerate(read):
                 for name in names:
                     present[row, column[name]] = self.options.terms_weight
@@ -168,6 +171,7 @@ class Recognised:
 
     businesses: list[Candidate]
     acts: list[Candidate]
+    named: tuple[str, ...] = ()  # businesses whose domain terms the utterance contains
 
     @property
     def business(self) -> Candidate:
@@ -203,12 +207,15 @@ class Recogniser:
         return self.recognise_many([text], vector.reshape(1, -1), top)[0]
 
     def recognise_many(self, texts: Sequence[str], vectors: Matrix, top: int = 5) -> list[Recognised]:
-        matrix = self.features.transform(texts, vectors)
+        read = [self.features.read_terms(t) for t in texts]
+        matrix = self.features.encode(read, vectors)
         business_p = self.business_head.probabilities(matrix)
         act_p = self.act_head.probabilities(matrix)
         return [
             Recognised(
-                _ranked(self.business_head.labels, business_p[i], top), _ranked(self.act_head.labels, act_p[i], top)
+                _ranked(self.business_head.labels, business_p[i], top),
+                _ranked(self.act_head.labels, act_p[i], top),
+                tuple(read[i][1]),
             )
             for i in range(len(texts))
         ]

@@ -126,7 +126,7 @@ class Understander:
         business, confidence = businesses[0].name, businesses[0].confidence
         act, act_confidence = acts[0].name, acts[0].confidence
         reasons = [f"business {business} p={confidence:.2f}", f"act {act} p={act_confidence:.2f}"]
-        named = self._named_instead(norm, businesses)
+        named = self._named_instead(set(seen.named), businesses)
         if named is not None:
             reasons.append(f"{named.name} is named ({business} is not): the kiosk cannot do it, so no journey")
             business, confidence = named.name, named.confidence
@@ -144,7 +144,7 @@ class Understander:
             act, business, confidence, lang, norm, intent, "model", act_confidence, businesses, acts, reasons
         )
 
-    def _named_instead(self, norm: str, businesses: list[Candidate]) -> Candidate | None:
+    def _named_instead(self, present: set[str], businesses: list[Candidate]) -> Candidate | None:
         """A business the kiosk cannot do, named by its own terms (存折, 信用卡, 销户, passbook) and likely
         enough, when the model's first choice is a journey whose terms are absent: "I lost my passbook"
         must not start the card-loss journey. The catalogue's never-a-wrong-journey rule, applied where
@@ -152,7 +152,6 @@ class Understander:
         top = businesses[0]
         if self.catalogue.kind(top.name) != "journey":
             return None
-        present = set(self.recogniser.features.read_terms(classifier_form(norm))[1])
         if top.name in present:
             return None
         for candidate in businesses[1 : self.options.named_depth]:
