@@ -62,7 +62,10 @@ def test_face_greets_voice_is_answered_with_lip_sync_and_barge_in_stops_it(
     assert state(page, "finals")[0].strip()
     # Offline TTS on a busy 2-core machine can take a while for its first sentence.
     page.wait_for_function("() => window.lobbyMetrics.playback.started >= 1", timeout=150_000)
-    assert page.locator("#cards .card").count() >= 1  # e.g. the citations of the answer
+    # The greeting's own speech can start playback before the answer arrives on a loaded machine: wait
+    # for the answer's cards (e.g. its citations) rather than reading them at that instant.
+    page.wait_for_function("() => document.querySelectorAll('#cards .card').length >= 1", timeout=60_000)
+    assert page.locator("#cards .card").count() >= 1
     assert "reply" in state(page, "received") and "speech" in state(page, "received")
     screenshot(page, "speaking")
 
