@@ -17,7 +17,13 @@ from pathlib import Path
 import typer
 
 from assistant.cli.common import JsonOption, emit_json, fail, load_settings
-from assistant.conversation.policy import SURE_MIN_CONFIDENCE, SWITCH_MIN_CONFIDENCE, Facts, shipped_routing
+from assistant.conversation.policy import (
+    ACT_SURE_MIN_CONFIDENCE,
+    SURE_MIN_CONFIDENCE,
+    SWITCH_MIN_CONFIDENCE,
+    Facts,
+    shipped_routing,
+)
 from assistant.conversation.runtime import understander_dir
 from assistant.nlu.catalogue import shipped_catalogue
 from assistant.nlu.crossval import cross_validate
@@ -28,7 +34,7 @@ from assistant.nlu.labelled import exemplar_rows, labelled_rows
 from assistant.nlu.training import build_understander, embed_rows
 
 
-def opening_action(act: str, business: str, confidence: float = 1.0) -> str:
+def opening_action(act: str, business: str, confidence: float = 1.0, act_confidence: float = 1.0) -> str:
     """What the routing table does with an opening turn (no journey yet) of this act and business."""
     catalogue = shipped_catalogue()
     known = catalogue.get(business)
@@ -38,6 +44,7 @@ def opening_action(act: str, business: str, confidence: float = 1.0) -> str:
         kind=catalogue.kind(business),
         confident=confidence >= SWITCH_MIN_CONFIDENCE,
         sure=confidence >= SURE_MIN_CONFIDENCE,
+        act_sure=act_confidence >= ACT_SURE_MIN_CONFIDENCE,
         other_journey=True,
         answered_by_journey=known is not None and known.answered_by_journey,
     )

@@ -30,6 +30,7 @@ class Context:
     query: str
     topic: str | None = None
     followed_up: bool = False
+    offered: str | None = None  # the business whose journey the last reply offered to start
 
 
 def with_context(

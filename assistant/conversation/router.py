@@ -9,6 +9,7 @@ knowledge or hand off; none of them decides *whether* to, the table does.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -17,7 +18,13 @@ from assistant.conversation import replies
 from assistant.conversation.context import Context, answered_business, remember
 from assistant.conversation.handoffs import HandoffDesk
 from assistant.conversation.journeys import JourneyDriver, apply, is_active, masked_calls, reply_of, wants_cancel
-from assistant.conversation.policy import SURE_MIN_CONFIDENCE, SWITCH_MIN_CONFIDENCE, Facts, RoutingTable
+from assistant.conversation.policy import (
+    ACT_SURE_MIN_CONFIDENCE,
+    SURE_MIN_CONFIDENCE,
+    SWITCH_MIN_CONFIDENCE,
+    Facts,
+    RoutingTable,
+)
 from assistant.conversation.schemas import Card, Citation, JourneyInfo, Reply, TurnOut
 from assistant.journeys import AdvanceResult
 from assistant.llm.port import Rephraser
@@ -93,6 +100,8 @@ class TurnRouter:
             other_journey=journey is not None and journey != current,
             confident=understood.confidence >= SWITCH_MIN_CONFIDENCE,
             sure=understood.source == "rule" or understood.confidence >= SURE_MIN_CONFIDENCE,
+            act_sure=understood.source != "model" or understood.act_confidence >= ACT_SURE_MIN_CONFIDENCE,
+            offer_pending=not in_journey and isinstance(turn.state.get("offered"), str),
             has_slots=bool(slots),
             answered_by_journey=business is not None and business.answered_by_journey,
             question_cue=looks_like_question(text),
@@ -104,6 +113,9 @@ class TurnRouter:
         facts = self.facts(turn, text, understood, slots)
         action, row = self.table.decide(facts)
         turn.state["last_route"] = {"action": action, "rule": row}
+        offered = turn.state.pop("offered", None)  # an offer stands for the next turn only
+        if isinstance(offered, str):
+            context = dataclasses.replace(context, offered=offered)
         if action in JOURNEY_ACTIONS:
             out = await self._advance(turn, JOURNEY_ACTIONS[action], text, slots)
         else:
@@ -179,6 +191,7 @@ class TurnRouter:
         """A question about a business the kiosk does: answered, with an offer to start it."""
         business = self.catalogue.get(u.business)
         assert business is not None
+        turn.state["offered"] = business.name
         offer = replies.render("offer_start", turn.language, title=business.title.pick(turn.language))
         answer = await self.business_answer(turn, context.query, business, u.confidence)
         if answer is None or answer.abstained:
@@ -188,6 +201,19 @@ class TurnRouter:
         out = await self.grounded(turn, text, answer)
         out.reply.suggestions = [offer]
         return out
+
+    async def _do_accept_offer(
+        self, turn: TurnLike, text: str, u: TurnUnderstanding, slots: dict[str, Any], context: Context
+    ) -> TurnOut:
+        """A yes (or "那就办吧") to the journey the last reply offered: it starts."""
+        offered = context.offered or u.business
+        reason = f"accepted the offer of {offered}"
+        taken = dataclasses.replace(u, act="request", business=offered, intent=offered, reasons=[*u.reasons, reason])
+        return await self._do_start_journey(turn, text, taken, slots, context)
+
+    async def _do_decline_offer(self, turn: TurnLike, text: str, u: Any, slots: Any, c: Any) -> TurnOut:
+        suggestions = replies.options("welcome_suggestions", turn.language)
+        return TurnOut(reply=say("offer_declined", turn.language, suggestions))
 
     async def _do_answer_business(
         self, turn: TurnLike, text: str, u: TurnUnderstanding, slots: dict[str, Any], context: Context

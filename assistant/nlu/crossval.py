@@ -26,7 +26,7 @@ from assistant.nlu.understanding import TurnUnderstanding, Understander, Underst
 
 # What the kiosk would do with an opening turn of this act and business (the routing policy, given by
 # the caller: understanding knows nothing of routing).
-Route = Callable[[str, str, float], str]
+Route = Callable[[str, str, float, float], str]  # act, business, confidence, act confidence
 BUSINESS_ACTIONS = {"start_journey", "answer_and_offer", "answer_business"}  # the business must be right too
 MEASURED_STYLES = ("typed", "en")  # real customers' words; variants and openings are reported apart
 
@@ -132,10 +132,17 @@ def _act_right(row: Row, got: TurnUnderstanding) -> bool:
 
 def _routed_right(row: Row, got: TurnUnderstanding, route: Route) -> bool:
     """Right kind of response, and the right business where the response is about one."""
-    action = route(row.act, row.business, 1.0)
-    if route(got.act, got.business, got.confidence if got.source == "model" else 1.0) != action:
+    action = route(row.act, row.business, 1.0, 1.0)
+    if route(got.act, got.business, *_confidences(got)) != action:
         return False
     return action not in BUSINESS_ACTIONS or row.business == got.business
+
+
+def _confidences(got: TurnUnderstanding) -> tuple[float, float]:
+    """Business and act confidence as routing sees them: a rule's answer is sure."""
+    if got.source != "model":
+        return 1.0, 1.0
+    return got.confidence, got.act_confidence
 
 
 def _scores(
@@ -162,7 +169,7 @@ def _scores(
         out["routed_right"] = round(routed / n, 4)
     unsupported = [(r, p) for r, p in zip(rows, predicted, strict=True) if catalogue.kind(r.business) == "knowledge"]
     if route is not None:
-        to_journey = sum(route(p.act, p.business, p.confidence) == "start_journey" for _, p in unsupported)
+        to_journey = sum(route(p.act, p.business, *_confidences(p)) == "start_journey" for _, p in unsupported)
     else:
         to_journey = sum(p.act == "request" and catalogue.kind(p.business) == "journey" for _, p in unsupported)
     out["unsupported_n"] = len(unsupported)

@@ -25,7 +25,18 @@ BUSINESSES = [
     "unclear",
     "out_of_scope",
 ]
-FLAGS = ["in_journey", "cancel", "fills_awaited", "other_journey", "confident", "has_slots", "question_cue", "sure"]
+FLAGS = [
+    "in_journey",
+    "cancel",
+    "fills_awaited",
+    "other_journey",
+    "confident",
+    "has_slots",
+    "question_cue",
+    "sure",
+    "act_sure",
+    "offer_pending",
+]
 
 
 def every_facts() -> list[Facts]:
@@ -36,6 +47,8 @@ def every_facts() -> list[Facts]:
             flags = dict(zip(FLAGS, values, strict=True))
             if flags["cancel"] and not flags["in_journey"]:
                 continue  # cancelling is only noticed inside a journey
+            if flags["offer_pending"] and flags["in_journey"]:
+                continue  # an offer is only made outside a journey
             out.append(
                 Facts(
                     act=act,
@@ -107,6 +120,29 @@ def test_nothing_is_started_or_answered_as_a_business_when_the_business_is_not_s
     for facts, action, _ in DECIDED:
         if not facts.sure:
             assert action not in ("start_journey", "answer_and_offer", "answer_business"), facts
+
+
+def test_a_request_starts_a_journey_only_when_surely_a_request_or_carrying_slot_values() -> None:
+    """Except where the journey is itself the answer (balance, statement): it only shows data."""
+    for facts, action, _ in DECIDED:
+        if action == "start_journey" and facts.act == "request" and not facts.answered_by_journey:
+            assert facts.act_sure or facts.has_slots, facts
+
+
+def test_an_unsure_request_for_a_journey_is_answered_and_offered() -> None:
+    facts = Facts(act="request", business="transfer", kind="journey", act_sure=False)
+    assert shipped_routing().decide(facts)[0] == "answer_and_offer"
+
+
+def test_an_offer_is_taken_by_a_yes_or_a_bare_request_and_declined_by_a_no() -> None:
+    for facts, action, _ in DECIDED:
+        if action in ("accept_offer", "decline_offer"):
+            assert facts.offer_pending and not facts.in_journey, facts
+    ask = {"kind": "none", "offer_pending": True}
+    assert shipped_routing().decide(Facts(act="confirm", business="none", **ask))[0] == "accept_offer"
+    assert shipped_routing().decide(Facts(act="request", business="unclear", **ask))[0] == "accept_offer"
+    assert shipped_routing().decide(Facts(act="deny", business="none", **ask))[0] == "decline_offer"
+    assert shipped_routing().decide(Facts(act="confirm", business="none", kind="none"))[0] == "idle_control"
 
 
 def test_switching_journeys_needs_a_sure_request_without_slot_values() -> None:
