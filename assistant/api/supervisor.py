@@ -1,8 +1,9 @@
 """The supervisor console's API (`/api/v1/supervisor/...`): review sessions, unmask with a reason, annotate,
 export and read the dashboard. Role supervisor (admin passes every role check).
 
-Unmasking and exporting are audited before the data leaves: if the audit record cannot be written, nothing
-is returned.
+Unmasking, exporting and searching by words (`q`) are audited before the data leaves: if the audit record cannot
+be written, nothing is returned. A search matches the masked text only (`assistant.supervision.queries`); its
+audit record still shows a run of probing queries for what is behind a mask.
 """
 
 from __future__ import annotations
@@ -72,6 +73,12 @@ def _audit(request: Request) -> AuditLog:
     return audit
 
 
+async def _audit_search(who: Principal, request: Request, filters: SessionFilter, view: str, found: int) -> None:
+    if filters.q:
+        details = {"view": view, "filters": filters.describe(), "sessions": found}
+        await _audit(request).arecord(who.subject, who.role, "search", None, details)
+
+
 @contextmanager
 def _as_http_errors() -> Iterator[None]:
     try:
@@ -86,14 +93,18 @@ def _as_http_errors() -> Iterator[None]:
 
 @router.get("/sessions", response_model=SessionPage)
 async def list_sessions(
-    _who: Supervisor,
+    who: Supervisor,
     filters: Filters,
+    request: Request,
     store: StoreDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> SessionPage:
-    """Sessions matching the filters, newest first (masked previews, outcome, risk flags, handoff)."""
-    return await asyncio.to_thread(store.page, filters, limit, offset)
+    """Sessions matching the filters, newest first (masked previews, outcome, risk flags, handoff); `q` searches
+    the masked transcript and is audited."""
+    page = await asyncio.to_thread(store.page, filters, limit, offset)
+    await _audit_search(who, request, filters, "sessions", page.total)
+    return page
 
 
 @router.get("/facets", response_model=Facets)
@@ -159,7 +170,8 @@ async def export(
     details = {"format": format, "filters": filters.describe(), "sessions": len(summaries), "truncated": truncated}
     await audit.arecord(who.subject, who.role, "export", None, details)
     by_id = {s.session_id: s for s in summaries}
-    body = lines(format, by_id, store.export_turns(list(by_id)))
+    names = await asyncio.to_thread(store.export_names, list(by_id))
+    body = lines(format, by_id, store.export_turns(list(by_id)), names)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     name = f"lobby-sessions-{stamp}.{format}"
     return StreamingResponse(
@@ -168,7 +180,7 @@ async def export(
 
 
 @router.get("/dashboard", response_model=Dashboard)
-async def dashboard(_who: Supervisor, filters: Filters, store: StoreDep) -> Dashboard:
+async def dashboard(who: Supervisor, filters: Filters, request: Request, store: StoreDep) -> Dashboard:
     """Aggregates over the filtered sessions: volume by hour, intents, containment, waits, abstentions, risk."""
 
     def build() -> Dashboard:
@@ -178,4 +190,6 @@ async def dashboard(_who: Supervisor, filters: Filters, store: StoreDep) -> Dash
             summaries, store.handoffs(ids), store.findings_by_severity(ids), filters.tz, truncated=truncated
         )
 
-    return await asyncio.to_thread(build)
+    board = await asyncio.to_thread(build)
+    await _audit_search(who, request, filters, "dashboard", board.sessions)
+    return board

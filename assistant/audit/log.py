@@ -32,6 +32,7 @@ ACTIONS = (
     "handoff_accept",
     "authorization_decide",
     "export",
+    "search",
     "knowledge_change",
     "money_step",
     "user_change",

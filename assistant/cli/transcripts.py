@@ -48,7 +48,8 @@ def export(
         details = {"format": fmt, "filters": filters.describe(), "sessions": len(summaries), "truncated": truncated}
         AuditLog(db).record(f"cli:{getpass.getuser()}", None, "export", None, {**details, "via": "cli"})
         by_id = {s.session_id: s for s in summaries}
-        chunks = lines("csv" if fmt == "csv" else "jsonl", by_id, store.export_turns(list(by_id)))
+        ids = list(by_id)
+        chunks = lines("csv" if fmt == "csv" else "jsonl", by_id, store.export_turns(ids), store.export_names(ids))
         if output is None:
             for chunk in chunks:
                 sys.stdout.write(chunk)

@@ -1,12 +1,18 @@
 """Reading sessions for review: the filtered list, one session in detail, the raw value behind a mask.
 
-Cheap filters (dates, branch, channel, language, status, words said) run in SQL; filters that need the whole
-session (intent, outcome, risk flag, handoff) run over the summaries, which read only the newest
-`scan_limit` matching sessions, in chunks, so one query never loads an unbounded history.
+Cheap filters (dates, branch, channel, language, status) run in SQL; filters that need the whole session
+(intent, outcome, risk flag, handoff) run over the summaries, which read only the newest `scan_limit` matching
+sessions, in chunks, so one query never loads an unbounded history.
+
+The words search (`q`) matches only what the searcher sees: the masked transcript. Matching the raw text let prefix
+searches ("1391", "13911", ...) read a masked phone or ID number back one digit at a time, or confirm a customer's
+name. SQL only narrows the candidates (with the parts of `q` that masking never changes, so nothing that matches
+the masked text is missed); the decision is taken on each session's masked turns (`_said`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -17,6 +23,7 @@ from assistant.store.sessions import SessionNotFound
 from assistant.store.tables import ComplianceFindingRow, HandoffRow, SessionRow, TurnRow
 from assistant.supervision.annotations import AnnotationStore, TurnNotFound
 from assistant.supervision.filters import SessionFilter
+from assistant.supervision.masking import session_masker, state_names
 from assistant.supervision.outcomes import OUTCOMES
 from assistant.supervision.schemas import Facets, SessionDetail, SessionPage, SessionSummary
 from assistant.supervision.summary import (
@@ -27,8 +34,8 @@ from assistant.supervision.summary import (
     summarize,
     timeline,
     transcript,
+    turn_data,
 )
-from integrations.pii import mask_data
 
 SCAN_LIMIT = 5000
 CHUNK = 500
@@ -44,9 +51,25 @@ def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
         yield items[start : start + size]
 
 
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+# What masking may put in place of raw text (stars) or take out of it (digits, the separators between digit
+# groups): a part of the query made of other characters appears in the raw text as it does in the masked text.
+_MASKABLE = re.compile(r"[*\d \-\u3000\uff0d\u2013\u2014]+")
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _loose_like(query: str) -> str:
+    """A LIKE pattern the raw text of every session whose masked text contains `query` matches (and more)."""
+    parts = [_escape(p) for p in _MASKABLE.split(query.lower()) if p]
+    return "%" + "%".join(parts) + "%" if parts else "%"
+
+
+def _said(facts: SessionFacts, query: str) -> bool:
+    """The session's id starts with `query`, or one of its turns says it as the searcher sees it (masked)."""
+    needle = query.lower()
+    return facts.row.id.startswith(query) or any(needle in facts.masker.text(t.text).lower() for t in facts.turns)
 
 
 class SupervisionStore:
@@ -75,7 +98,8 @@ class SupervisionStore:
             if value:
                 query = query.where(column == value)
         if f.q:
-            said = exists().where(TurnRow.session_id == SessionRow.id, func.lower(TurnRow.text).like(_like(f.q), "\\"))
+            pattern = _loose_like(f.q)
+            said = exists().where(TurnRow.session_id == SessionRow.id, func.lower(TurnRow.text).like(pattern, "\\"))
             query = query.where(or_(said, SessionRow.id.startswith(f.q)))
         return query.order_by(SessionRow.created_at.desc(), SessionRow.id)
 
@@ -85,6 +109,8 @@ class SupervisionStore:
             rows = list(s.scalars(self._query(f).limit(self.scan_limit + 1)))
         truncated = len(rows) > self.scan_limit
         facts = self._facts(rows[: self.scan_limit])
+        if f.q:
+            facts = [x for x in facts if _said(x, f.q or "")]
         summaries = [summarize(x) for x in facts]
         return [x for x in summaries if _keep(x, f)], truncated
 
@@ -98,12 +124,20 @@ class SupervisionStore:
         with self._db.session() as s:
             for chunk in _chunks(ids):
                 turns = s.execute(
-                    select(TurnRow.session_id, TurnRow.seq, TurnRow.speaker, TurnRow.intent, TurnRow.risk, TurnRow.text)
+                    select(
+                        TurnRow.session_id,
+                        TurnRow.seq,
+                        TurnRow.speaker,
+                        TurnRow.intent,
+                        TurnRow.risk,
+                        TurnRow.text,
+                        TurnRow.slots,
+                    )
                     .where(TurnRow.session_id.in_(chunk))
                     .order_by(TurnRow.session_id, TurnRow.seq)
                 )
-                for sid, seq, speaker, intent, risk, text in turns:
-                    facts[sid].turns.append(TurnFacts(seq, speaker, intent, risk or [], text or ""))
+                for sid, seq, speaker, intent, risk, text, slots in turns:
+                    facts[sid].turns.append(TurnFacts(seq, speaker, intent, risk or [], text or "", slots or {}))
                 for h in s.scalars(select(HandoffRow).where(HandoffRow.session_id.in_(chunk))):
                     facts[h.session_id].handoffs.append(h)
                 counted = s.execute(
@@ -172,21 +206,22 @@ class SupervisionStore:
         notes = self.annotations.for_session(session_id)
         facts = SessionFacts(
             row=row,
-            turns=[TurnFacts(t.seq, t.speaker, t.intent, t.risk or [], t.text or "") for t in turns],
+            turns=[TurnFacts(t.seq, t.speaker, t.intent, t.risk or [], t.text or "", t.slots or {}) for t in turns],
             handoffs=handoffs,
             findings=len(findings),
             annotations=len(notes),
             quality=[n.quality for n in notes if n.quality is not None],
         )
         customer = row.state.get("customer") if isinstance(row.state, dict) else None
-        masked = mask_data(customer) if isinstance(customer, dict) else None
+        masker = session_masker(row.state, turn_data(turns))
+        masked = masker.data(customer, person=True) if isinstance(customer, dict) else None
         return SessionDetail(
             summary=summarize(facts),
             customer=masked,
             customer_masked_fields=sorted(k for k in (masked or {}) if masked and masked[k] != customer[k]),  # type: ignore[index]
-            transcript=transcript(turns, notes),
+            transcript=transcript(turns, notes, masker),
             timeline=timeline(row, turns, handoffs, findings),
-            findings=[finding(f) for f in findings],
+            findings=[finding(f, masker) for f in findings],
             handoffs=[handoff_brief(h) for h in handoffs],
         )
 
@@ -201,6 +236,15 @@ class SupervisionStore:
                     by_session[t.session_id].append(t)
             for sid in chunk:
                 yield sid, by_session[sid]
+
+    def export_names(self, session_ids: Sequence[str]) -> dict[str, set[str]]:
+        """The names each session's state knows (its customer, screened payees), for masking its export."""
+        names: dict[str, set[str]] = {}
+        with self._db.session() as s:
+            for chunk in _chunks(list(session_ids)):
+                for sid, state in s.execute(select(SessionRow.id, SessionRow.state).where(SessionRow.id.in_(chunk))):
+                    names[sid] = state_names(state)
+        return names
 
     # -- the raw value behind a mask (the caller audits) -------------------------------------------
 

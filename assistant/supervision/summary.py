@@ -1,7 +1,8 @@
 """Builds what the console shows from stored rows: session summaries, the masked transcript, the timeline.
 
 Pure functions over rows already read (no queries here), so the list, the detail view and the exports agree,
-and every text passes through `integrations.pii` before it leaves.
+and every text passes through `integrations.pii` before it leaves, with the names the session knows masked too
+(`assistant.supervision.masking`).
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from assistant.store.sessions import as_utc
 from assistant.store.tables import ComplianceFindingRow, HandoffRow, SessionRow, TurnRow
+from assistant.supervision.masking import session_masker
 from assistant.supervision.outcomes import RiskEvent, classify_outcome, is_abstention, risk_events, risk_flags
 from assistant.supervision.schemas import (
     Annotation,
@@ -22,7 +25,8 @@ from assistant.supervision.schemas import (
     TimelineEvent,
     TranscriptItem,
 )
-from integrations.pii import mask_data, mask_text
+from integrations.pii import mask_data
+from integrations.pii_names import NameMasker
 
 PREVIEW_CHARS = 60
 _SEVERITY = {"block": "critical", "hold": "high", "warn": "warn", "prompt_injection": "warn"}
@@ -41,6 +45,7 @@ class TurnFacts:
     intent: str | None
     risk: list[Any]
     text: str
+    slots: dict[str, Any] = field(default_factory=dict)  # names the customer gave (a payee) are masked by them
 
 
 @dataclass
@@ -53,6 +58,11 @@ class SessionFacts:
     findings: int = 0
     annotations: int = 0
     quality: list[int] = field(default_factory=list)
+
+    @cached_property
+    def masker(self) -> NameMasker:
+        """Masks this session's known names (customer, payees) and every identifier."""
+        return session_masker(self.row.state, [t.slots for t in self.turns])
 
 
 def handoff_brief(row: HandoffRow) -> HandoffBrief:
@@ -102,19 +112,23 @@ def summarize(facts: SessionFacts) -> SessionSummary:
         findings=facts.findings,
         annotations=facts.annotations,
         quality_avg=round(sum(facts.quality) / len(facts.quality), 2) if facts.quality else None,
-        has_personal_data=any(mask_text(t.text) != t.text for t in customer),
-        preview=mask_text(spoken[0].text)[:PREVIEW_CHARS] if spoken else "",
+        has_personal_data=any(facts.masker.text(t.text) != t.text for t in customer),
+        preview=facts.masker.text(spoken[0].text)[:PREVIEW_CHARS] if spoken else "",
     )
 
 
-def transcript(turns: Sequence[TurnRow], annotations: Iterable[Annotation]) -> list[TranscriptItem]:
-    """Every turn with personal data masked; the annotations sit on the turn they are about."""
+def transcript(
+    turns: Sequence[TurnRow], annotations: Iterable[Annotation], masker: NameMasker | None = None
+) -> list[TranscriptItem]:
+    """Every turn with personal data masked (the session's known names too: pass its `masker`, else the names
+    in these turns are used); the annotations sit on the turn they are about."""
+    masker = masker or session_masker(None, turn_data(turns))
     by_turn: dict[int, list[Annotation]] = {}
     for note in annotations:
         by_turn.setdefault(note.turn_seq, []).append(note)
     items = []
     for t in turns:
-        masked = mask_text(t.text)
+        masked = masker.text(t.text)
         items.append(
             TranscriptItem(
                 seq=t.seq,
@@ -126,8 +140,8 @@ def transcript(turns: Sequence[TurnRow], annotations: Iterable[Annotation]) -> l
                 created_at=iso(t.created_at) or "",
                 citations=[_citation(c) for c in t.citations or [] if isinstance(c, dict)],
                 risk_flags=risk_flags(risk_events(t.seq, t.risk)),
-                backend_calls=[mask_data(c) for c in t.backend_calls or [] if isinstance(c, dict)],
-                slots=mask_data(t.slots or {}),
+                backend_calls=[masker.data(c) for c in t.backend_calls or [] if isinstance(c, dict)],
+                slots=masker.data(t.slots or {}),
                 abstained=t.speaker == "assistant" and is_abstention(t.text),
                 annotations=by_turn.get(t.seq, []),
             )
@@ -135,17 +149,22 @@ def transcript(turns: Sequence[TurnRow], annotations: Iterable[Annotation]) -> l
     return items
 
 
+def turn_data(turns: Iterable[TurnRow]) -> list[Any]:
+    """What of the turns may name people: slots and back-end calls (arguments and the bank's answers)."""
+    return [part for t in turns for part in (t.slots, t.backend_calls)]
+
+
 def _citation(raw: dict[str, Any]) -> dict[str, Any]:
     return {k: raw.get(k) for k in ("doc_id", "title", "section") if raw.get(k) is not None}
 
 
-def finding(row: ComplianceFindingRow) -> Finding:
+def finding(row: ComplianceFindingRow, masker: NameMasker | None = None) -> Finding:
     return Finding(
         id=row.id,
         turn_seq=row.turn_seq,
         rule=row.rule,
         severity=row.severity,
-        detail=mask_data(row.detail or {}),
+        detail=masker.data(row.detail or {}) if masker else mask_data(row.detail or {}),
         created_at=iso(row.created_at) or "",
     )
 
@@ -157,10 +176,11 @@ def timeline(
     findings: Sequence[ComplianceFindingRow],
 ) -> list[TimelineEvent]:
     """Risk signals, handoffs and compliance findings in the order they happened."""
+    masker = session_masker(session.state, turn_data(turns))
     at_turn = {t.seq: iso(t.created_at) or "" for t in turns}
     events = [TimelineEvent(at=iso(session.created_at) or "", kind="session", label="session_started")]
     for t in turns:
-        events.extend(_risk_event(e, at_turn[t.seq]) for e in risk_events(t.seq, t.risk))
+        events.extend(_risk_event(e, at_turn[t.seq], masker) for e in risk_events(t.seq, t.risk))
     for h in handoffs:
         detail = {"id": h.id, "reason": h.reason, "skill": h.skill}
         events.append(
@@ -184,7 +204,7 @@ def timeline(
                 kind="finding",
                 label=f.rule,
                 severity=f.severity,
-                detail=mask_data(f.detail or {}),
+                detail=masker.data(f.detail or {}),
             )
         )
     if session.ended_at is not None:
@@ -192,12 +212,12 @@ def timeline(
     return sorted(events, key=lambda e: (e.at, e.seq or 0))
 
 
-def _risk_event(event: RiskEvent, at: str) -> TimelineEvent:
+def _risk_event(event: RiskEvent, at: str, masker: NameMasker) -> TimelineEvent:
     return TimelineEvent(
         at=at,
         seq=event.seq,
         kind="risk",
         label=event.flag or f"{event.type}:allow",
         severity=_SEVERITY.get(event.flag or "", "warn" if event.flag else "info"),
-        detail=mask_data({"type": event.type, "score": event.score, "reasons": event.reasons}),
+        detail=masker.data({"type": event.type, "score": event.score, "reasons": event.reasons}),
     )

@@ -170,3 +170,28 @@ def test_an_id_number_written_in_groups_keeps_its_check_digit_x_in_the_mask():
     # found by the property test: the trailing X was left outside the run, which was then masked as a card
     assert mask_text("440 305 145 709 144 00X") == "440***********400X"
     assert mask_text("身份证 4403 0514 5709 1440 0X 谢谢") == "身份证 440***********400X 谢谢"
+
+
+# --- opaque ids pass whole (log correlation), identifiers beside them are still masked ---------
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.uuids())
+def test_request_ids_and_session_uuids_pass_unmasked(value):
+    # before: a third of `uuid4().hex` request ids lost digits as "passports" (ab1234567) or "accounts"
+    for shown in (value.hex, str(value), str(value).upper()):
+        line = f"request_id={shown} session {shown}: done"
+        assert mask_text(line) == line
+        assert find_pii(line) == []
+        assert mask_data({"request_id": shown}) == {"request_id": shown}
+
+
+def test_ids_that_failed_before_and_numbers_beside_ids():
+    request_id = "a8be492f3dcd439b93a770b12c1a790f"  # "b93" + 7 digits read as a passport number
+    session_id = "8e6f7172-8651-47ab-9dcd-58db87bf5240"
+    assert mask_text(f"{request_id} {session_id}") == f"{request_id} {session_id}"
+    assert mask_text(f"{session_id} 手机{PHONE}") == f"{session_id} 手机139****0451"
+    assert mask_text(f"{request_id}:{ID}") == f"{request_id}:110***********0319"
+    assert mask_text("0" * 32) == "*" * 28 + "0000"  # 32 digits are a number, not an id
+    assert ID not in mask_text(f"x{ID}abcdef01234")  # glued to other letters: not an id
+    assert mask_text(f"{request_id}@example.com") == "a" + "*" * 31 + "@example.com"  # a mailbox, not an id
