@@ -7,6 +7,9 @@ accuracy, each alone, per act, per business, per style and per labelled set, how
 would be routed right (the routing table's action on the prediction against the label's), and how
 often a business the kiosk cannot do would have started a journey.
 
+`--hold-out openings_i,openings_j`: train once without those labelled sets and read their rows once (how a
+writer the recogniser never saw is understood).
+
 `--train CSV --test CSV`: the plain nearest-exemplar baseline on a labelled CSV pair (e.g. banking77).
 """
 
@@ -26,7 +29,7 @@ from assistant.conversation.policy import (
 )
 from assistant.conversation.runtime import understander_dir
 from assistant.nlu.catalogue import shipped_catalogue
-from assistant.nlu.crossval import cross_validate
+from assistant.nlu.crossval import cross_validate, hold_out
 from assistant.nlu.data import NluDataError
 from assistant.nlu.engine import CACHE_SUBDIR
 from assistant.nlu.evaluate import engine_from_csv, evaluate, read_csv
@@ -56,6 +59,11 @@ def intents(
     test: Path | None = typer.Option(None, "--test", help="Baseline: labelled CSV to measure on (with --train)."),
     folds: int = typer.Option(5, "--folds", min=2, max=20, help="Cross-validation folds."),
     errors: int = typer.Option(0, "--errors", min=0, help="Also list the first N misunderstood utterances."),
+    held_out: str | None = typer.Option(
+        None,
+        "--hold-out",
+        help="Comma-separated labelled sets (e.g. openings_i,openings_j): train without them, test on them once.",
+    ),
     json_out: bool = JsonOption,
 ) -> None:
     """Cross-validated understanding accuracy: {"real": {...}, "all": {...}, "per_style", "per_set", ...}."""
@@ -76,23 +84,41 @@ def intents(
         understander = build_understander(cache_dir)
         catalogue = shipped_catalogue()
         exemplars, labelled = exemplar_rows(catalogue), labelled_rows(catalogue)
-        report = cross_validate(
-            understander,
-            exemplars,
-            embed_rows(understander.embedder, exemplars, cache_dir),
-            labelled,
-            embed_rows(understander.embedder, labelled, cache_dir),
-            k=folds,
-            errors=errors,
-            route=opening_action,
-        )
-    except NluDataError as exc:
+        exemplar_vectors = embed_rows(understander.embedder, exemplars, cache_dir)
+        labelled_vectors = embed_rows(understander.embedder, labelled, cache_dir)
+        if held_out:
+            sets = [name.strip() for name in held_out.split(",") if name.strip()]
+            report = hold_out(
+                understander,
+                exemplars,
+                exemplar_vectors,
+                labelled,
+                labelled_vectors,
+                sets,
+                None,
+                errors,
+                opening_action,
+            )
+        else:
+            report = cross_validate(
+                understander,
+                exemplars,
+                exemplar_vectors,
+                labelled,
+                labelled_vectors,
+                k=folds,
+                errors=errors,
+                route=opening_action,
+            )
+    except (NluDataError, ValueError) as exc:
         fail(str(exc))
     if json_out:
         emit_json(report)
         return
     for name in ("real", "all"):
         part = report[name]
+        if not part["n"]:
+            continue
         typer.echo(
             f"{name}: n={part['n']} act+business={part['act_business_accuracy']:.4f} "
             f"act={part['act_accuracy']:.4f} business={part['business_accuracy']:.4f} "

@@ -75,6 +75,39 @@ def cross_validate(
     return report(understander.catalogue, [labelled[i] for i in tested], done, took, errors, route)
 
 
+def hold_out(
+    understander: Understander,
+    exemplars: Sequence[Row],
+    exemplar_vectors: Matrix,
+    labelled: Sequence[Row],
+    labelled_vectors: Matrix,
+    sets: Sequence[str],
+    options: HeadOptions | None = None,
+    errors: int = 0,
+    route: Route | None = None,
+) -> dict[str, Any]:
+    """Train once on everything but the named labelled sets, understand their rows once: how the
+    recogniser reads a writer it has never seen (the nearest we get to an outside evaluation)."""
+    held = set(sets)
+    unknown = held - {data_set(r) for r in labelled}
+    if unknown:
+        raise ValueError(f"no labelled set named {sorted(unknown)}")
+    train = [i for i, r in enumerate(labelled) if data_set(r) not in held]
+    test = [i for i, r in enumerate(labelled) if data_set(r) in held and r.act]
+    rows = list(exemplars) + [labelled[i] for i in train]
+    model = train_recogniser(rows, np.vstack([exemplar_vectors, labelled_vectors[train]]), None, options)
+    fold_understander = Understander(understander.catalogue, understander.rules, understander.embedder, model)
+    predicted, took = [], []
+    for i in test:
+        start = time.perf_counter()
+        lang = detect_language(normalize(labelled[i].text))
+        predicted.append(fold_understander.understand(labelled[i].text, lang, labelled_vectors[i]))
+        took.append((time.perf_counter() - start) * 1000)
+    out = report(understander.catalogue, [labelled[i] for i in test], predicted, took, errors, route)
+    out["held_out"] = sorted(held)
+    return out
+
+
 def report(
     catalogue: Catalogue,
     rows: Sequence[Row],
