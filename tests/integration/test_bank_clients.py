@@ -217,6 +217,31 @@ async def test_breaker_opens_then_recovers(bank: BankClients):
     assert await bank.http.breaker_state("risk") == "closed"
 
 
+async def test_with_the_shipped_breaker_a_returned_bank_is_used_again_within_seconds(make_bank: Factory):
+    """An outage must not outlive the bank by long: the shipped breaker probes again after a few seconds
+    (it waited 30 s, refusing calls that would already have succeeded)."""
+    shipped = BankOptions()
+    assert shipped.breaker_reset_s <= 5.0
+    bank = make_bank(shipped.model_copy(update={"backoff_initial_s": 0.01, "backoff_max_s": 0.05}))
+    await bank.sandbox.set_faults([api.Fault(path_prefix="/v1/risk", error_rate=1.0)])
+    screen = api.ScreenRequest(customer_id=ZW["customer_id"])
+    for _ in range(shipped.breaker_threshold):
+        with pytest.raises(BankUnavailable):
+            await bank.risk.screen(screen)
+    assert await bank.http.breaker_state("risk") == "opened"
+    await bank.sandbox.clear_faults()
+    back = time.monotonic()
+    while True:
+        try:
+            assert (await bank.risk.screen(screen)).decision == "allow"
+            break
+        except BankUnavailable as exc:
+            assert exc.circuit_open
+            assert time.monotonic() - back < shipped.breaker_reset_s + 2, "still refusing long after the bank came back"
+            await asyncio.sleep(0.25)
+    assert time.monotonic() - back <= shipped.breaker_reset_s + 1
+
+
 async def test_lost_answer_then_retry_with_the_key_acts_once(bank: BankClients):
     key = new_idempotency_key()
     await bank.sandbox.set_faults([api.Fault(path_prefix="/v1/transfers", error_rate=1.0, after_processing=True)])
