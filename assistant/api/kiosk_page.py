@@ -76,7 +76,12 @@ async def kiosk_page(request: Request) -> HTMLResponse:
 
 def render_page(token: str | None, demo: bool) -> str:
     """The page's HTML with the boot data (and the device token meta when given) in its head."""
-    boot: dict[str, Any] = {"demo": demo, "journeys": journey_steps(), "cast": demo_cast() if demo else []}
+    boot: dict[str, Any] = {
+        "demo": demo,
+        "journeys": journey_steps(),
+        "welcome": welcome(),
+        "cast": demo_cast() if demo else [],
+    }
     parts = []
     if token:
         parts.append(f'<meta name="lobby-device-token" content="{html.escape(token, quote=True)}">')
@@ -109,16 +114,43 @@ def journey_steps() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, flow in load_flows().items():
         steps = []
+        written = False  # an execute step came before: what it did cannot be undone ("back" is not offered)
         for step in flow.steps:
             label = STEP_LABELS.get(step.kind)
             for attr in ("form", "title"):
                 titled = getattr(step, attr, None)
                 if label is not None and titled is not None:
                     label = {"zh": titled.zh, "en": titled.en}
-            steps.append({"id": step.id, "kind": step.kind, "label": label})
+            steps.append({"id": step.id, "kind": step.kind, "label": label, "after_write": written})
+            written = written or step.kind == "execute"
         slots = {slot: {"zh": spec.label.zh, "en": spec.label.en} for slot, spec in flow.slots.items() if spec.label}
-        out[name] = {"title": {"zh": flow.title.zh, "en": flow.title.en}, "steps": steps, "slots": slots}
+        out[name] = {
+            "title": {"zh": flow.title.zh, "en": flow.title.en},
+            "steps": steps,
+            "slots": slots,
+            "slot_types": {slot: _slot_type(spec) for slot, spec in flow.slots.items()},
+        }
     return out
+
+
+def _slot_type(spec: Any) -> dict[str, Any]:
+    """What the page needs to show a slot's value and answer it by touch: its type and choice labels."""
+    out: dict[str, Any] = {"type": spec.type}
+    if spec.choices:
+        out["choices"] = {str(c.value): {"zh": c.label.zh, "en": c.label.en} for c in spec.choices}
+    return out
+
+
+@cache
+def welcome() -> dict[str, Any]:
+    """The session's welcome in both languages, so a language switch before the first turn shows the
+    greeting and quick actions in the new language (one language at a time on screen)."""
+    from assistant.conversation import replies
+
+    return {
+        lang: {"text": replies.render("welcome", lang), "suggestions": replies.options("welcome_suggestions", lang)}
+        for lang in ("zh", "en")
+    }
 
 
 @cache

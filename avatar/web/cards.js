@@ -2,7 +2,9 @@
 // (payee, amount, fees) with big buttons, queue tickets, QR codes, citations ("依据：《...》"), receipts,
 // warnings, and the journey's steps as a progress bar. Server text is only ever set as textContent.
 
-import { language, pick, t } from "./i18n.js";
+import { asksYesNo, codeLabel, slotValue, tableValue } from "./format.js";
+import { pick, t } from "./i18n.js";
+import { keypad, NUMERIC_TYPES } from "./keypad.js";
 import { QRCode, QRErrorCorrectLevel } from "./vendor/qrcode.js";
 
 function node(tag, className = "", text = null) {
@@ -51,28 +53,52 @@ function rows(pairs) {
   return list;
 }
 
-function displayValue(value) {
-  if (value === true) return language() === "zh" ? "是" : "Yes";
-  if (value === false) return language() === "zh" ? "否" : "No";
-  if (value && typeof value === "object") return pick(value) || JSON.stringify(value);
-  return value == null ? "" : String(value);
+/** Back and cancel as the card's own secondary actions ("back" only while nothing irreversible was done). */
+function journeyActions(ctx) {
+  const actions = node("div", "actions");
+  if (ctx.canGoBack) actions.append(bigButton(t("card.back"), "", () => ctx.touch(t("card.back"), "back")));
+  actions.append(bigButton(t("card.cancel"), "danger", () => ctx.touch(t("card.cancel"), "cancel")));
+  return actions;
+}
+
+/** 是 / 否 as two big buttons: the answer to a yes/no question. */
+export function yesNo(ctx) {
+  const box = node("div", "actions yesno");
+  box.append(
+    bigButton(t("yes"), "primary yes", () => ctx.touch(t("yes"), "yes")),
+    bigButton(t("no"), "no", () => ctx.touch(t("no"), "no")),
+  );
+  return box;
 }
 
 const RENDERERS = {
   form(card, ctx) {
     const box = node("div");
     const labels = ctx.slotLabels || {};
-    const filled = Object.entries(card.data.fields || {}).map(([name, value]) => [pick(labels[name]) || name, displayValue(value)]);
+    const types = ctx.slotTypes || {};
+    const filled = Object.entries(card.data.fields || {})
+      .map(([name, value]) => [pick(labels[name]) || t("value.selected"), slotValue(value, types[name])])
+      .filter(([, value]) => value !== "");
     if (filled.length) box.append(rows(filled));
     const asking = card.data.asking;
-    if (asking) {
+    const spec = types[asking] || {};
+    if (asking && spec.type === "bool") {
+      box.append(node("p", "ask-label", pick(labels[asking])), yesNo(ctx));
+      ctx.answered.yesNo = true;
+    } else if (asking && spec.type !== "choice" && spec.type !== "account") {
       const form = node("form", "ask");
-      const label = node("label", "ask-label", pick(labels[asking]) || asking);
+      const label = node("label", "ask-label", pick(labels[asking]) || "");
       const input = node("input", "ask-input");
       input.name = asking;
       input.autocomplete = "off";
+      const numeric = NUMERIC_TYPES.has(spec.type);
+      if (numeric) {
+        input.inputMode = "none"; // the on-screen keypad below types the digits
+        input.maxLength = spec.type === "amount" ? 12 : 19;
+      }
       label.append(input);
       form.append(label, bigButton(t("card.submit"), "primary", () => form.requestSubmit()));
+      if (numeric) form.append(keypad(input, { decimal: spec.type === "amount" }));
       form.addEventListener("submit", (event) => {
         event.preventDefault();
         const value = input.value.trim();
@@ -81,20 +107,20 @@ const RENDERERS = {
       box.append(form);
       box.dataset.sensitive = "true";
     }
+    if (asking) box.append(journeyActions(ctx));
     return box;
   },
   confirmation(card, ctx) {
     const box = node("div");
-    box.append(rows((card.data.fields || []).map((f) => [pick(f.label), pick(f.value)])));
+    box.append(rows((card.data.fields || []).map((f) => [pick(f.label), tableValue(f.label, f.value)])));
     for (const text of card.data.disclosures || []) box.append(node("p", "disclosure", pick(text)));
     const actions = node("div", "actions");
-    actions.append(
-      bigButton(t("card.confirm"), "primary", () => ctx.touch(t("card.confirm"), "yes")),
-      bigButton(t("card.back"), "", () => ctx.touch(t("card.back"), "back")),
-      bigButton(t("card.cancel"), "danger", () => ctx.touch(t("card.cancel"), "cancel")),
-    );
+    actions.append(bigButton(t("card.confirm"), "primary", () => ctx.touch(t("card.confirm"), "yes")));
+    if (ctx.canGoBack) actions.append(bigButton(t("card.back"), "", () => ctx.touch(t("card.back"), "back")));
+    actions.append(bigButton(t("card.cancel"), "danger", () => ctx.touch(t("card.cancel"), "cancel")));
     box.append(actions);
     box.dataset.sensitive = "true";
+    ctx.answered.yesNo = true;
     return box;
   },
   ticket(card) {
@@ -114,9 +140,13 @@ const RENDERERS = {
     box.append(node("p", "hint", pick(card.data.hint) || t("card.scan")));
     return box;
   },
-  citations(card) {
+  citations(card, ctx) {
     const box = node("div", "citations");
-    for (const item of card.data.items || []) box.append(node("p", "cite", `${t("card.cited")}《${item.title || item.doc_id}》`));
+    box.append(node("span", "cite-label", t("card.cited")));
+    for (const item of card.data.items || []) {
+      const chip = bigButton(`《${item.title || t("cite.title")}》`, "cite", () => ctx.openCitation(item));
+      box.append(chip);
+    }
     return box;
   },
   receipt(card, ctx) {
@@ -152,25 +182,28 @@ const RENDERERS = {
     const box = node("div");
     box.append(node("p", "", t("card.missing")));
     const list = node("ul");
-    for (const doc of card.data.missing || []) list.append(node("li", "", pick(doc)));
+    for (const doc of card.data.missing || []) list.append(node("li", "", codeLabel(pick(doc))));
     box.append(list);
     return box;
   },
 };
 
 function generic(card) {
+  // Unknown card types: only values with a readable label; internal keys and ids are not shown.
   const pairs = Object.entries(card.data || {})
-    .filter(([, v]) => v !== null && typeof v !== "object")
-    .map(([k, v]) => [k.replace(/_/g, " "), displayValue(v)]);
+    .filter(([k, v]) => v !== null && typeof v !== "object" && !/(^|_)id$/.test(k))
+    .map(([k, v]) => [t(`field.${k}`) === `field.${k}` ? "" : t(`field.${k}`), codeLabel(v)])
+    .filter(([label]) => label);
   return pairs.length ? rows(pairs) : node("div");
 }
 
 /**
  * Render a turn's cards into `container` (replacing what was there); returns the first card element.
- * ctx: {touch(text, value), sendText(text), printed(card, paper), concern(), slotLabels}
+ * ctx: {touch, sendText, printed, concern, openCitation, slotLabels, slotTypes, canGoBack}
  */
 export function renderCards(container, reply, ctx) {
   container.replaceChildren();
+  ctx = { ...ctx, answered: { yesNo: false } };
   const cards = [...(reply.cards || [])];
   if ((reply.citations || []).length && !cards.some((c) => c.type === "citations")) {
     cards.push({ type: "citations", title: null, data: { items: reply.citations } });
@@ -191,7 +224,31 @@ export function renderCards(container, reply, ctx) {
     el.append(body);
     container.append(el);
   }
-  return container.firstElementChild;
+  // A yes/no question without a card that answers it: 是 / 否 buttons first, where the eye goes.
+  if (!ctx.answered.yesNo && asksYesNo(reply.text)) {
+    const el = node("article", "card card-yesno");
+    el.dataset.type = "yesno";
+    el.append(yesNo(ctx));
+    container.prepend(el);
+  }
+  return container.querySelector(".card:not(.card-citations)") || container.firstElementChild;
+}
+
+const BACK = ["返回上一步", "返回修改", "返回", "上一步", "Go back", "Change", "Back"];
+const YES_NO = ["是", "否", "是的", "不是", "确认", "确定", "不用", "不要", "Yes", "No", "Confirm"];
+
+/** Suggestions that repeat an action already on a card (or a "back" that is not possible) are dropped. */
+export function dedupeSuggestions(suggestions, container, { canGoBack = true } = {}) {
+  const onCards = new Set([...container.querySelectorAll("button")].map((b) => b.textContent.trim()));
+  const hasYesNo = Boolean(container.querySelector(".yesno"));
+  return (suggestions || []).filter((s) => {
+    const label = pick(s).trim();
+    if (!label || onCards.has(label)) return false;
+    if (BACK.includes(label) && (!canGoBack || onCards.has(t("card.back")))) return false;
+    if (hasYesNo && YES_NO.includes(label)) return false;
+    if (onCards.has(t("card.cancel")) && ["取消", "Cancel"].includes(label)) return false;
+    return true;
+  });
 }
 
 /** Big buttons for the reply's suggestions; a tap is a `touch` message. */

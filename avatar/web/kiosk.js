@@ -4,12 +4,15 @@
 
 import { Avatar } from "./avatar.js";
 import { Camera } from "./camera.js";
-import { renderCards, renderJourney, renderSuggestions } from "./cards.js";
+import { dedupeSuggestions, renderCards, renderJourney, renderSuggestions } from "./cards.js";
+import { Conversation } from "./conversation.js";
+import { asksYesNo } from "./format.js";
 import { applyI18n, language, pick, setLanguage, t } from "./i18n.js";
 import { Microphone } from "./mic.js";
-import { setupConsent, setupDevices, setupPrivacy } from "./panels.js";
+import { setupCitation, setupConsent, setupDevices, setupPrivacy } from "./panels.js";
 import { SpeechPlayer } from "./player.js";
 import { KioskSocket } from "./socket.js";
+import { setupVisit } from "./visit.js";
 
 const $ = (id) => document.getElementById(id);
 const boot = JSON.parse(($("lobby-boot") || {}).textContent || "{}");
@@ -26,6 +29,9 @@ const state = (window.lobbyState = {
   cameraAvailable: null,
   greeted: false,
   lastTurn: null,
+  actionTurn: null, // the last turn that put cards or actions on screen (kept while replies bring none)
+  pendingGreeting: null, // a fresh session's greeting that arrived while the attract screen was up
+  visits: 1,
   received: [],
   finals: [],
   vision: [],
@@ -56,8 +62,15 @@ const player = new SpeechPlayer({
   send,
   metrics,
   onSentence: (text) => text && showAssistant(text),
-  onState: (s) => avatar.setExpression(s === "started" ? expressionFor(state.lastTurn) : "neutral"),
+  onState: (s) => {
+    avatar.setExpression(s === "started" ? expressionFor(state.lastTurn) : "neutral");
+    visit.speaking(s === "started");
+    // The written reply stays in the conversation panel; the spoken subtitle goes once speech is over.
+    clearTimeout(subtitleTimer);
+    if (s !== "started") subtitleTimer = setTimeout(() => showAssistant(""), 4000);
+  },
 });
+let subtitleTimer = null;
 const mic = new Microphone({
   onFrame: (pcm) => socket.sendBinary(pcm),
   onSpeechStart: () => {
@@ -71,7 +84,10 @@ const mic = new Microphone({
 const camera = new Camera({ send: (msg) => send(msg), sensitive: () => Boolean(document.querySelector('#cards [data-sensitive="true"]')) });
 const consent = setupConsent((answer) => sendEvent("consent", answer));
 const privacy = setupPrivacy();
+const citation = setupCitation();
 const devices = setupDevices(boot.cast || [], sendEvent, notice);
+const history = new Conversation($("history"));
+const visit = setupVisit({ onEnd: visitEnded, onStart: visitStarted });
 
 // ---- outgoing -------------------------------------------------------------------------------------
 
@@ -88,6 +104,7 @@ function sendText(text) {
   if (!clean) return;
   player.stop("customer_typed");
   showCustomer(clean, true);
+  history.add("customer", clean);
   avatar.setExpression("thinking");
   send({ type: "text", text: clean }, true);
 }
@@ -95,6 +112,7 @@ function sendText(text) {
 function touch(text, value) {
   player.stop("customer_touched");
   showCustomer(text, true);
+  history.add("customer", text);
   avatar.setExpression("thinking");
   send({ type: "touch", text, value }, true);
 }
@@ -111,24 +129,34 @@ function sendSettings() {
 
 const HANDLERS = {
   session(msg) {
-    const fresh = msg.session_id !== state.sessionId || !msg.resumed;
     state.sessionId = msg.session_id;
     sessionStorage.setItem("lobby-session", msg.session_id);
     state.sessions += 1;
     if (msg.resumed) state.resumed += 1;
-    if (fresh && !msg.resumed) consent.show();
-    if (msg.greeting) showReply(msg.greeting);
     socket.flush();
+    if (msg.resumed) return;
+    if (!visit.active) {
+      // Nobody is at the kiosk yet (a reconnect on the attract screen): the greeting waits for them.
+      state.pendingGreeting = msg.greeting || { text: "" };
+      return;
+    }
+    consent.show(); // once per visit
+    if (msg.greeting) showGreeting(msg.greeting);
   },
   asr(msg) {
+    if (msg.final && msg.text && !visit.active) visit.start("voice");
     if (msg.final) keepLast(state.finals, msg.text || "");
+    if (msg.final) history.add("customer", msg.text || "");
     showCustomer(msg.text || "", Boolean(msg.final));
     avatar.setExpression(msg.final ? "thinking" : "listening");
+    visit.activity();
   },
   reply(msg) {
+    if (!visit.active) visit.start("server");
     showTurn(msg.turn || {});
   },
   turn(msg) {
+    if (!visit.active) visit.start("server");
     showTurn(msg.turn || {});
   },
   speech(msg) {
@@ -139,6 +167,7 @@ const HANDLERS = {
   },
   speech_unavailable() {
     notice(t("speech.unavailable"));
+    visit.speaking(false);
   },
   barge_in() {
     if (player.stop("barge_in")) metrics.bargeIn.server += 1;
@@ -146,23 +175,25 @@ const HANDLERS = {
   },
   vision(msg) {
     keepLast(state.vision, msg.event);
+    if (msg.event === "arrived" && !visit.active) visit.start("arrived");
     if (msg.event === "arrived" && !state.greeted) greet();
     else if (msg.event === "gaze") avatar.lookAt(msg.yaw, msg.pitch);
     else if (msg.event === "extra_face") privacy.show();
-    else if (msg.event === "left") clearScreen();
+    else if (msg.event === "left") visit.end("customer_left");
   },
   expert_message(msg) {
-    showAssistant(`${msg.from || t("expert.from")}：${msg.text || ""}`);
+    const text = `${msg.from || t("expert.from")}：${msg.text || ""}`;
+    showAssistant(text);
+    history.add("assistant", text);
   },
   handoff(msg) {
     notice(msg.status === "accepted" ? t("handoff.accepted", { expert: msg.expert || t("expert.from") }) : t("handoff.finished"));
   },
-  session_ended() {
+  session_ended(msg) {
+    // The server ended the visit (idle, staff, customer left): back to the attract screen, nothing kept.
     // The server starts the next session itself when the next customer speaks, types or taps.
-    clearScreen();
-    notice(t("session.ended"));
-    state.sessionId = null;
-    sessionStorage.removeItem("lobby-session");
+    visit.end(msg.reason || "server");
+    forgetSession();
   },
   error(msg) {
     console.warn("kiosk server error", msg.code, msg.message);
@@ -222,8 +253,15 @@ function expressionFor(turn) {
   return "neutral";
 }
 
-function showReply(reply) {
-  showTurn({ reply });
+/** The session's greeting: the first entry of the visit's conversation, with the quick actions. */
+function showGreeting(reply) {
+  if (reply.language && reply.language !== language()) switchLanguage(reply.language, false);
+  history.add("assistant", reply.text, { greeting: true });
+  showAssistant(reply.text || "");
+  const turn = { reply };
+  state.lastTurn = turn;
+  state.actionTurn = turn;
+  renderTurn(turn);
 }
 
 function showTurn(turn) {
@@ -231,23 +269,52 @@ function showTurn(turn) {
   state.lastTurn = turn;
   if (reply.language && reply.language !== language()) switchLanguage(reply.language, false);
   showAssistant(reply.text || "");
-  renderTurn(turn);
+  history.add("assistant", reply.text || "");
+  // A reply with nothing to act on (the answer to consent, a short aside) keeps the actions on screen.
+  const acts = (reply.cards || []).length || (reply.suggestions || []).length || (reply.citations || []).length;
+  if (acts || turn.journey || asksYesNo(reply.text) || !state.actionTurn) {
+    state.actionTurn = turn;
+    renderTurn(turn);
+  }
   avatar.setExpression(expressionFor(turn));
+  visit.activity();
+}
+
+/** Whether "back" is still possible: not once the journey has carried out an irreversible step. */
+function canGoBack(turn, flow) {
+  if (!turn.journey || !flow) return true;
+  if (String(turn.journey.status).startsWith("completed")) return false;
+  const step = flow.steps.find((s) => s.id === turn.journey.step);
+  return !(step && step.after_write);
 }
 
 function renderTurn(turn) {
   const reply = turn.reply || {};
   const journey = turn.journey && boot.journeys ? boot.journeys[turn.journey.name] : null;
+  const back = canGoBack(turn, journey);
   const first = renderCards($("cards"), reply, {
     touch,
     sendText,
     printed: (_card, paper) => devices.printed(paper),
     concern: () => avatar.setExpression("concern"),
+    openCitation: (item) => citation.open(item),
     slotLabels: journey ? journey.slots : {},
+    slotTypes: journey ? journey.slot_types || {} : {},
+    canGoBack: back,
   });
-  renderSuggestions($("suggestions"), reply.suggestions, touch);
+  renderSuggestions($("suggestions"), dedupeSuggestions(reply.suggestions, $("cards"), { canGoBack: back }), touch);
   renderJourney($("journey"), $("journey-title"), $("journey-steps"), turn.journey, boot.journeys || {});
   if (first) avatar.gesture(first);
+  showAction();
+}
+
+/** The card to act on is always in view (the panel scrolls, the page does not): after each reply, a change
+ * of text size and a resize. */
+function showAction() {
+  requestAnimationFrame(() => {
+    const card = document.querySelector("#cards .card:not(.card-citations)");
+    if (card) card.scrollIntoView({ block: "nearest" });
+  });
 }
 
 function greet() {
@@ -259,28 +326,89 @@ function greet() {
   }, 1500);
 }
 
-/** Privacy: nothing of the last customer stays on screen. */
+/** Privacy: nothing of the last customer stays on screen (conversation, cards, consent, inputs, modes). */
 function clearScreen() {
   player.stop("visit_ended");
+  clearTimeout(subtitleTimer);
   for (const id of ["sub-assistant", "sub-customer"]) $(id).textContent = "";
+  history.clear();
   $("cards").replaceChildren();
   $("suggestions").replaceChildren();
   $("journey").hidden = true;
   $("text").value = "";
+  for (const input of document.querySelectorAll("input[type=text], input:not([type])")) input.value = "";
   privacy.hide();
-  consent.hide();
+  citation.close();
+  consent.reset();
   devices.clear();
   state.lastTurn = null;
+  state.actionTurn = null;
   state.greeted = false;
+  setMode("elderly", false);
+  setMode("highContrast", false);
+  if (language() !== "zh") switchLanguage("zh", false);
   avatar.setExpression("neutral");
+}
+
+function forgetSession() {
+  state.sessionId = null;
+  state.pendingGreeting = null;
+  sessionStorage.removeItem("lobby-session");
+}
+
+/** The visit is over (the customer's button, no answer to "还在吗？", the server, the customer left). */
+function visitEnded(reason) {
+  const sessionId = state.sessionId;
+  if (state.micOpen) closeMic();
+  clearScreen();
+  forgetSession();
+  notice(t("visit.ended"));
+  // Ended here: the server closes the session too (its own idle sweep would, much later).
+  if (sessionId && (reason === "customer" || reason === "idle")) {
+    fetch(`/api/v1/sessions/${encodeURIComponent(sessionId)}/end`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${deviceToken()}` },
+      keepalive: true,
+    }).catch(() => {});
+  }
+}
+
+/** A new visit: a session that is not the last customer's, consent asked again. */
+function visitStarted(how) {
+  state.visits += 1;
+  if (state.sessionId && state.pendingGreeting) {
+    const greeting = state.pendingGreeting;
+    state.pendingGreeting = null;
+    consent.show();
+    if (greeting.text) showGreeting(greeting);
+  } else if (how !== "server") {
+    send({ type: "hello", language: language(), elderly: state.elderly });
+  }
 }
 
 function switchLanguage(lang, tell = true) {
   setLanguage(lang);
   $("lang-toggle").textContent = language() === "zh" ? "English" : "中文";
   if (devices.relabel) devices.relabel();
-  if (state.lastTurn) renderTurn(state.lastTurn);
+  visit.relabel();
+  const welcome = (boot.welcome || {})[language()];
+  if (welcome && history.onlyGreeting() && $("history").children.length) {
+    // Nothing said yet: greet and offer the quick actions in the new language (one language at a time).
+    history.regreet(welcome.text);
+    state.lastTurn = state.actionTurn = { reply: { ...welcome, language: language() } };
+  }
+  if (state.actionTurn) renderTurn(state.actionTurn);
   if (tell) sendSettings();
+}
+
+function setMode(name, on) {
+  state[name] = on;
+  const cls = name === "elderly" ? "elderly" : "high-contrast";
+  // On the root too: every size is in rem, so elderly mode scales all of the page.
+  document.documentElement.classList.toggle(cls, on);
+  document.body.classList.toggle(cls, on);
+  $(name === "elderly" ? "elderly-toggle" : "contrast-toggle").setAttribute("aria-pressed", String(on));
+  showAction();
 }
 
 // ---- microphone -----------------------------------------------------------------------------------
@@ -344,18 +472,15 @@ function setupControls() {
   });
   $("lang-toggle").addEventListener("click", () => switchLanguage(language() === "zh" ? "en" : "zh"));
   $("elderly-toggle").addEventListener("click", () => {
-    state.elderly = !state.elderly;
-    document.body.classList.toggle("elderly", state.elderly);
-    $("elderly-toggle").setAttribute("aria-pressed", String(state.elderly));
+    setMode("elderly", !state.elderly);
     sendSettings();
   });
   $("contrast-toggle").addEventListener("click", () => {
-    state.highContrast = !state.highContrast;
-    document.body.classList.toggle("high-contrast", state.highContrast);
-    $("contrast-toggle").setAttribute("aria-pressed", String(state.highContrast));
+    setMode("highContrast", !state.highContrast);
     sendSettings();
   });
   document.addEventListener("pointerdown", () => player.unlock(), { once: true });
+  window.addEventListener("resize", showAction);
   setupMicButton();
 }
 
@@ -366,4 +491,4 @@ setInterval(() => send({ type: "ping" }), 20000);
 camera.start().then((ok) => {
   state.cameraAvailable = ok;
 });
-window.lobbyKiosk = { state, avatar, player, mic, camera, socket, pick };
+window.lobbyKiosk = { state, avatar, player, mic, camera, socket, pick, visit };

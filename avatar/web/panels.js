@@ -1,13 +1,15 @@
-// The page's side panels: the consent banner at the start of a visit, the privacy warning, and the demo
-// device panel (simulated ID-card reader, QR scanner and receipt printer for the sandbox cast).
+// The page's side panels: the consent banner at the start of a visit, the privacy warning, the cited
+// passage of a reply, and the demo device panel (simulated ID-card reader, QR scanner and receipt printer).
 
 import { language, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
-/** Consent banner: asked once per visit; the answer goes to the session as a `consent` event. */
+/** Consent banner: asked once per visit, nothing ticked in advance (consent is the customer's own act);
+ * the answer goes to the session as a `consent` event. */
 export function setupConsent(onAnswer) {
   const banner = $("consent");
+  let asked = false;
   const answer = (accepted) => {
     const recording = accepted && $("consent-recording").checked;
     const marketing = $("consent-marketing").checked;
@@ -16,15 +18,44 @@ export function setupConsent(onAnswer) {
   };
   $("consent-accept").addEventListener("click", () => answer(true));
   $("consent-decline").addEventListener("click", () => answer(false));
+  const reset = () => {
+    $("consent-recording").checked = false;
+    $("consent-marketing").checked = false;
+  };
   return {
+    /** Ask, unless this visit was already asked. */
     show() {
-      $("consent-recording").checked = true;
-      $("consent-marketing").checked = false;
+      if (asked) return;
+      asked = true;
+      reset();
       banner.hidden = false;
     },
     hide() {
       banner.hidden = true;
     },
+    /** A new visit: ask again, from unticked boxes. */
+    reset() {
+      asked = false;
+      reset();
+      banner.hidden = true;
+    },
+  };
+}
+
+/** The cited passage of a reply, opened by tapping its citation (the snippet the reply carries). */
+export function setupCitation() {
+  const box = $("citation");
+  const close = () => (box.hidden = true);
+  $("citation-close").addEventListener("click", close);
+  return {
+    open(item) {
+      $("citation-title").textContent = `《${item.title || t("cite.title")}》${item.section ? ` · ${item.section}` : ""}`;
+      $("citation-text").textContent = item.snippet || t("cite.no_snippet");
+      $("citation-date").textContent = item.effective_from ? t("cite.effective", { date: item.effective_from }) : "";
+      box.hidden = false;
+      $("citation-close").focus();
+    },
+    close,
   };
 }
 

@@ -106,11 +106,19 @@ class FakeKiosk:
     binary_sizes: set[int] = field(default_factory=set)
     sockets: list[Any] = field(default_factory=list)
     sessions: int = 0
+    ended: list[str] = field(default_factory=list)
     page: Any = None
 
     def attach(self, page: Any) -> None:
         self.page = page
         page.route_web_socket("**/api/v1/kiosk/ws*", self._handle)
+        page.route("**/api/v1/sessions/*/end", self._end)
+
+    def _end(self, route: Any) -> None:
+        """`POST /api/v1/sessions/{id}/end` (the page's end of a visit): recorded, answered like the server."""
+        session_id = route.request.url.rsplit("/", 2)[-2]
+        self.ended.append(session_id)
+        route.fulfill(status=200, content_type="application/json", body=json.dumps({"session_id": session_id}))
 
     def _handle(self, ws: Any) -> None:
         self.sockets.append(ws)

@@ -108,6 +108,9 @@ def test_page_loads_greets_consent_and_animates(launch_browser: Any, page_url: s
     assert page.evaluate("window.lobbyMetrics.avatarFrames") > frames  # the avatar breathes and blinks
     assert page.locator("#connection").get_attribute("data-state") == "online"
     screenshot(page, "idle-consent")
+    # Consent is an explicit act: nothing is ticked in advance.
+    assert not page.is_checked("#consent-recording") and not page.is_checked("#consent-marketing")
+    page.click("#consent-recording")
     page.click("#consent-marketing")
     page.click("#consent-accept")
     consent = fake.wait_for(lambda: [m for m in fake.of_type("event") if m["event"]["type"] == "consent"])
@@ -129,12 +132,14 @@ def test_typing_and_touch_work_without_microphone_or_camera(
     assert "请核对转账信息" in page.locator("#sub-assistant").inner_text()
     assert page.locator(".journey-steps .step.current").inner_text().endswith("请核对转账信息")
     assert page.locator(".journey-steps .step.done").count() == 2  # identity and details are behind
-    assert page.locator(".cite").inner_text() == "依据：《转账手续费》"
+    assert page.locator(".cite-label").inner_text() == "依据"  # labelled once
+    assert page.locator(".cite").inner_text() == "《转账手续费》"
     screenshot(page, "confirmation")
     page.click(".card-confirmation .big.primary")
     touch = fake.wait_for(lambda: fake.of_type("touch"))[0]
     assert touch["text"] == "确认" and touch["value"] == "yes"
-    page.click(".suggestion >> text=取消")
+    assert page.locator(".suggestion").count() == 0  # 确认/取消 are the card's own buttons, not repeated
+    page.click(".card-confirmation .big.danger")
     fake.wait_for(lambda: len(fake.of_type("touch")) == 2)
     # The microphone cannot open: the page says so and stays usable by typing.
     page.dispatch_event("#mic", "pointerdown")
