@@ -8,13 +8,15 @@ Embedded defaults work with no configuration at all; production refuses default 
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -22,6 +24,7 @@ from assistant.auth.options import AuthOptions
 from assistant.conversation.dispatch_options import DispatchOptions
 from assistant.llm.config import LlmOptions
 from assistant.nlu.config import NluOptions
+from assistant.rtc.options import RtcOptions
 from avatar.config import AvatarOptions
 from integrations.config import BankOptions
 from knowledge.config import KnowledgeOptions
@@ -61,6 +64,16 @@ class Settings(BaseSettings):
         description="Base URL of the bank back-end API; 'inprocess' serves the sandbox bank in-process.",
     )
     redis_url: str = Field("", description="Redis URL for the cross-replica event bus; empty = in-process.")
+    bus_namespace: str = Field(
+        "lobby",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+        description="Prefix of every event-bus channel: deployments sharing a Redis server need different ones.",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or CIDRs of the reverse proxies whose X-Forwarded-For is believed (comma-"
+        "separated); empty means none: the client address is the socket peer.",
+    )
     secret_key: SecretStr = Field(SecretStr(DEFAULT_SECRET), description="Signs tokens and cookies.")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
@@ -78,11 +91,27 @@ class Settings(BaseSettings):
     llm: LlmOptions = LlmOptions()
     auth: AuthOptions = AuthOptions()
     handoff: DispatchOptions = DispatchOptions()
+    rtc: RtcOptions = RtcOptions()
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        """`10.0.0.0/8,127.0.0.1` as well as a JSON list, from the environment."""
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.database_url:
             _check_database_url(self.database_url)
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ConfigError("LOBBY_TRUSTED_PROXIES", f"{proxy!r} is not an IP address or CIDR") from None
         if self.env == "production" and self.secret_key.get_secret_value() == DEFAULT_SECRET:
             raise ConfigError("LOBBY_SECRET_KEY", "production refuses the default secret; set a random one")
         return self

@@ -7,7 +7,7 @@ conversation behaves the same whether it arrives over HTTP or from a terminal.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -64,7 +64,7 @@ async def open_runtime(settings: Settings, readiness: Readiness | None = None) -
     await run_in_threadpool(db.upgrade)
     readiness.register("store", lambda: run_in_threadpool(db.ping))
     readiness.register("models", lambda: _models_check(settings))
-    events = build_event_bus(settings.redis_url)
+    events = build_event_bus(settings.redis_url, settings.bus_namespace)
     readiness.register("events", events.ping)
     bank = await asyncio.to_thread(build_bank_clients, settings.bank_url, settings.var_dir, settings.bank)
     readiness.register("bank", bank.health)
@@ -72,11 +72,13 @@ async def open_runtime(settings: Settings, readiness: Readiness | None = None) -
     knowledge.start()
     readiness.register("knowledge", knowledge.readiness)
     sessions, handoffs = SessionStore(db), HandoffStore(db)
-    sweeper = asyncio.create_task(_end_idle_sessions(sessions, settings.session_idle_s), name="idle-sessions")
+    sweeper = asyncio.create_task(_end_idle_sessions(sessions, events, settings.session_idle_s), name="idle-sessions")
     reviewer = ComplianceReviewer(db)  # the after-visit compliance pass: at each end, and a sweep for idle ends
     reviewing = asyncio.create_task(reviewer.run_forever(), name="compliance-review")
+    closers: list[Callable[[], None]] = []
     try:
         access, audit = await asyncio.to_thread(open_access, settings, db), AuditLog(db)
+        closers.append(access.auth.close)  # the sign-in counters' Redis connections
         conversation = await asyncio.to_thread(build_conversation, settings, sessions, handoffs, knowledge, bank)
         conversation.after_end = reviewer.after_end
         conversation.audit = audit
@@ -96,6 +98,8 @@ async def open_runtime(settings: Settings, readiness: Readiness | None = None) -
             demo_kiosk_token=access.demo_kiosk_token,
         )
     finally:
+        for close in closers:
+            close()
         sweeper.cancel()
         reviewing.cancel()
         await knowledge.stop()
@@ -109,13 +113,22 @@ async def _models_check(settings: Settings) -> dict[str, Any]:
     return {"ok": all(m["ok"] for m in models), "models": models}
 
 
-async def _end_idle_sessions(sessions: SessionStore, idle_s: float) -> None:
-    """Ends sessions of customers who walked away without ending them (privacy: the screen clears)."""
+async def _end_idle_sessions(sessions: SessionStore, events: EventBus, idle_s: float) -> None:
+    """Ends sessions of customers who walked away without ending them, and tells each kiosk showing one
+    (`session_ended` on the session's channel, on every replica) so its screen clears for the next person."""
     period = min(60.0, max(idle_s / 4, 1.0))
     while True:
         await asyncio.sleep(period)
-        cutoff = datetime.now(UTC) - timedelta(seconds=idle_s)
-        try:
-            await asyncio.to_thread(sessions.end_idle, cutoff)
-        except Exception as exc:  # a database hiccup must not stop the sweeper; the next round retries
-            log.warning("idle_sweep_failed", error=str(exc))
+        await end_idle_once(sessions, events, datetime.now(UTC) - timedelta(seconds=idle_s))
+
+
+async def end_idle_once(sessions: SessionStore, events: EventBus, cutoff: datetime) -> list[str]:
+    """One sweep: the ids of the sessions it ended (none when the database is away; the next sweep retries)."""
+    try:
+        ended = await asyncio.to_thread(sessions.end_idle, cutoff)
+    except Exception as exc:  # a database hiccup must not stop the sweeper
+        log.warning("idle_sweep_failed", error=str(exc))
+        return []
+    for session_id in ended:
+        await events.publish(f"session:{session_id}", {"type": "session_ended", "reason": "idle"})
+    return ended

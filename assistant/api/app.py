@@ -6,11 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from assistant import __version__
 from assistant.api import auth, consoles, handoffs, health, kiosk_page, kiosk_ws, knowledge, sessions, staff_ws, teller
+from assistant.api import rtc as rtc_api
 from assistant.api import supervisor as supervisor_api
 from assistant.api.errors import install_error_handlers
+from assistant.api.live_sockets import LiveSockets
 from assistant.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from assistant.api.readiness import Readiness
 from assistant.config import Settings, get_settings
@@ -42,8 +45,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             state.audit = runtime.audit
             state.demo_kiosk_token = runtime.demo_kiosk_token
             state.dispatch = start_dispatch(runtime.handoffs, runtime.db, runtime.events, settings.handoff)
+            state.sockets = LiveSockets(runtime.events, runtime.auth)  # closes sockets whose credentials go
+            await state.sockets.start()
             log.info("started", version=__version__, database=runtime.db.engine.dialect.name, env=settings.env)
             yield
+            await state.sockets.stop()
             await state.dispatch.stop()
         log.info("stopped")
 
@@ -58,6 +64,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
+    if settings.trusted_proxies:
+        # Outermost, so everything sees the real client. X-Forwarded-For is believed from these peers only
+        # (uvicorn's own proxy handling, which trusts 127.0.0.1 by default, is off in `lobby serve`).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(knowledge.router)
@@ -67,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(teller.router)
     app.include_router(supervisor_api.router)
     app.include_router(staff_ws.router)
+    app.include_router(rtc_api.router)
     app.include_router(consoles.router)
     kiosk_page.install(app)
     return app

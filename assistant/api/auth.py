@@ -2,8 +2,10 @@
 
 Every sign-in, successful or not, and every sign-out goes to the audit log. A wrong username, a wrong
 password and a disabled account get the same answer; repeated failures lock the username and the client
-address (429). Sign-out revokes the tokens it is shown (the session cookie's, a bearer access token's), so
-a copy of either stops working too.
+address (429, the same for a made-up username; counted on every replica, see `assistant.auth.limiter`). The
+client address is the socket peer unless a proxy in LOBBY_TRUSTED_PROXIES forwarded the request. Sign-out
+revokes the tokens it is shown (the session cookie's, a bearer access token's), so a copy of either stops
+working too.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from assistant.auth.service import Authenticator, SignInRefused
 from assistant.auth.tokens import InvalidToken, TokenClaims, TokenKind, is_device_token
 from assistant.auth.users import Account
 from assistant.config import Settings
+from assistant.events import withdrawals
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 REFUSED: dict[int | str, dict[str, Any]] = {
     401: {"description": "wrong username or password (the same answer for either)"},
-    429: {"description": "too many failed sign-ins for this username or address; see Retry-After"},
+    429: {"description": "too many failed sign-ins for this username (real or not) or address; see Retry-After"},
 }
 
 
@@ -144,6 +147,7 @@ async def logout(request: Request, auth: AuthDep, audit: AuditDep) -> Response:
         if await run_in_threadpool(auth.revoke, claims):
             details = {"ip": _client_ip(request), "via": via}
             await audit.arecord(claims.username, claims.role, "sign_out", None, details)
+        await withdrawals.publish(request.app.state.events, withdrawals.token_revoked(claims.jti))  # open sockets
     settings: Settings = request.app.state.settings
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     for name in (SESSION_COOKIE, CSRF_COOKIE):

@@ -3,7 +3,8 @@
 Accepting is one conditional UPDATE, so when two colleagues accept at the same moment exactly one wins
 (the other gets 409). Everything the expert does reaches the kiosk over the bus (`session:{id}`) and
 is recorded: messages as `expert` turns, decisions as `staff` turns plus an `authorization_decide` audit
-record, acceptance as `handoff_accept`. Only the colleague a handoff is assigned to may act on it.
+record, acceptance as `handoff_accept`. Only the colleague a handoff is assigned to may act on it or
+read its customer's context; others who may take it see a preview (refusals are audited).
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
 
+from assistant.api import scope
 from assistant.auth import Principal, require
+from assistant.conversation.authorisation import NOTE, decision_words, pending_view
 from assistant.conversation.dispatch import CHANNEL, Dispatcher, can_serve, handoff_view
 from assistant.conversation.guard import InputRejected
 from assistant.conversation.handoffs import session_context
+from assistant.conversation.queue_hygiene import CLOSED_REASONS, close_if_visit_ended
 from assistant.conversation.service import ConversationService, SessionEnded
 from assistant.events import EventBus
 from assistant.store.handoffs import HandoffNotFound
@@ -35,6 +39,8 @@ router = APIRouter(prefix="/api/v1/handoffs", tags=["handoffs"])
 
 Taker = Annotated[Principal, Depends(require("expert", "teller"))]
 Viewer = Annotated[Principal, Depends(require("expert", "teller", "supervisor"))]
+# What a colleague sees of a queued handoff before taking it: why and what for, not the customer.
+PREVIEW_KEYS = ("reason", "intent", "journey", "risk")
 
 
 def _dispatcher(request: Request) -> Dispatcher:
@@ -97,11 +103,20 @@ async def _get(dispatcher: Dispatcher, handoff_id: str) -> HandoffRow:
 async def _assigned(dispatcher: Dispatcher, handoff_id: str, who: Principal) -> HandoffRow:
     """The handoff, when it is accepted and this colleague's (admins may act on any)."""
     row = await _get(dispatcher, handoff_id)
+    _refuse_if_visit_ended(row)
     if row.status != "accepted":
         raise HTTPException(status.HTTP_409_CONFLICT, f"handoff is {row.status}, not accepted")
     if row.assigned_to != who.subject and who.role != "admin":
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this handoff is assigned to another colleague")
     return row
+
+
+def _refuse_if_visit_ended(row: HandoffRow) -> None:
+    """410 for a handoff the queue's hygiene closed (the customer's visit ended, or the authorisation it
+    was for is no longer asked for): there is nobody or nothing to serve any more."""
+    why = ((row.summary or {}).get("closed") or {}).get("reason")
+    if row.status == "cancelled" and why in CLOSED_REASONS:
+        raise HTTPException(status.HTTP_410_GONE, CLOSED_REASONS[why])
 
 
 def _view(dispatcher: Dispatcher, row: HandoffRow) -> dict[str, Any]:
@@ -172,16 +187,44 @@ async def take_next(request: Request, who: Taker, dispatcher: DispatchDep) -> di
     raise HTTPException(status.HTTP_409_CONFLICT, "other colleagues took the waiting handoffs first")
 
 
-@router.get("/{handoff_id}", summary="The handoff with its context: summary, profile, transcript, risk, journey")
+@router.get(
+    "/{handoff_id}",
+    summary="The handoff with its context: summary, profile, transcript, risk, journey",
+    responses={403: {"description": "a handoff this colleague neither holds nor may take (audited)"}},
+)
 async def context(handoff_id: str, request: Request, who: Viewer, dispatcher: DispatchDep) -> dict[str, Any]:
+    """The whole context for the colleague holding the handoff (and supervisors). A queued handoff this
+    colleague may take shows only its queue entry and why it was made (`preview: true`): the customer's
+    profile, slots and transcript open once they accept it."""
     row = await _get(dispatcher, handoff_id)
+    if who.role not in ("supervisor", "admin") and row.assigned_to != who.subject:
+        user = await asyncio.to_thread(dispatcher.presence.get, who.subject)
+        if row.status == "queued" and can_serve(user, who.role, who.branch_id, row):
+            preview = {key: (row.summary or {}).get(key) for key in PREVIEW_KEYS}
+            pending = await _pending_preview(request, row)
+            return {"handoff": _view(dispatcher, row), "summary": preview, "preview": True, **pending}
+        await scope.audit_denied(request, who, row.id, "read a handoff it does not hold")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this handoff is not yours: accept it first")
     sessions: SessionStore = request.app.state.sessions
     with _http_errors():
-        data = await asyncio.to_thread(session_context, sessions, row.session_id)
+        # the balance itself is for the colleague deciding (and admins); supervisors see the check only
+        data = await asyncio.to_thread(session_context, sessions, row.session_id, who.role != "supervisor")
     data["handoff"] = _view(dispatcher, row)
     data["summary"] = row.summary
     data["profile"] = await customer_profile(request.app.state.bank, data.get("customer"))
     return data
+
+
+async def _pending_preview(request: Request, row: HandoffRow) -> dict[str, Any]:
+    """What an authorisation is for (business, amount, balance check, risk), before it is taken."""
+    if row.reason != "authorization":
+        return {}
+    sessions: SessionStore = request.app.state.sessions
+    try:
+        session = await asyncio.to_thread(sessions.get, row.session_id)
+    except SessionNotFound:
+        return {}
+    return {"pending_authorization": pending_view(session.state or {}, [], reveal_balance=False, preview=True)}
 
 
 async def customer_profile(bank: BankClients, customer: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -204,12 +247,15 @@ async def customer_profile(bank: BankClients, customer: dict[str, Any] | None) -
 )
 async def accept(handoff_id: str, request: Request, who: Taker, dispatcher: DispatchDep) -> dict[str, Any]:
     row = await _get(dispatcher, handoff_id)
+    closed = await asyncio.to_thread(close_if_visit_ended, dispatcher, request.app.state.sessions, row)
+    _refuse_if_visit_ended(closed or row)
     user = await asyncio.to_thread(dispatcher.presence.get, who.subject)
     if not can_serve(user, who.role, who.branch_id, row):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"this handoff needs the skill {row.skill!r}")
     if not await asyncio.to_thread(dispatcher.accept, handoff_id, who.subject):
         row = await _get(dispatcher, handoff_id)
         taken = f"taken by {row.assigned_to}" if row.status == "accepted" else row.status
+        _refuse_if_visit_ended(row)
         raise HTTPException(status.HTTP_409_CONFLICT, f"handoff already {taken}")
     row = await _get(dispatcher, handoff_id)
     await _announce_accept(request, who, row, dispatcher)
@@ -281,6 +327,7 @@ async def decide_authorization(
         out = await conversation.staff_event(
             session_id, {"type": "authorization_decided", "data": data}, actor=who.subject
         )
+    await _tell_decision(request, session_id, out, body)
     turn = out.model_dump(mode="json")
     events: EventBus = request.app.state.events
     await events.publish(f"session:{session_id}", {"type": "turn", "turn": turn})
@@ -292,6 +339,26 @@ async def decide_authorization(
         {"session_id": session_id, "decision": body.decision, "status": decided.status, "note": body.note},
     )
     return turn
+
+
+async def _tell_decision(request: Request, session_id: str, out: Any, body: DecisionIn) -> None:
+    """The colleague's note reaches the customer in plain words with the journey's reply (and the
+    transcript); with no journey reply the decision itself is said."""
+    lang = out.reply.language
+    note = " ".join(body.note.split())
+    words = NOTE["en" if lang == "en" else "zh"].format(note=note) if note else ""
+    if not out.reply.text:
+        words = decision_words(body.decision, body.note, lang)
+    if not words:
+        return
+    sep = " " if lang == "en" and out.reply.text else ""
+    out.reply.text = f"{out.reply.text}{sep}{words}"
+    if out.reply.speech:
+        out.reply.speech = f"{out.reply.speech}{sep}{words}"
+    sessions: SessionStore = request.app.state.sessions
+    turn = NewTurn(speaker="staff", text=words, source="typed", intent="authorization_note")
+    with _http_errors():
+        await asyncio.to_thread(sessions.append_turn, session_id, turn)
 
 
 @router.post("/{handoff_id}/finish", summary="Close the handoff; the kiosk is told")

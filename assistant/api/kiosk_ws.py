@@ -1,7 +1,8 @@
 """`/api/v1/kiosk/ws`: the kiosk's one WebSocket (protocol in docs/kiosk-protocol.md).
 
 A kiosk authenticates with its device token in the URL (`?token=`; browsers cannot set headers on a
-WebSocket); anything else is refused before the socket is accepted.
+WebSocket); anything else is refused before the socket is accepted. Revoking the device later closes
+the open socket too (`assistant.api.live_sockets`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, WebSocket, status
 
+from assistant.api.live_sockets import LiveSockets, credential_of
 from assistant.auth import Principal, require
 from assistant.kiosk.connection import KioskConnection
 
@@ -35,4 +37,9 @@ async def kiosk_socket(websocket: WebSocket, principal: Annotated[Principal, Dep
         device_id=principal.device_id or (principal.subject if principal.kind == "device" else None),
         branch_id=principal.branch_id,
     )
-    await connection.run()
+    sockets: LiveSockets | None = getattr(state, "sockets", None)
+    if sockets is None:
+        await connection.run()
+        return
+    # Closed (4401) on every replica when the device is revoked, not just refused at the next handshake.
+    await sockets.hold(websocket, credential_of(websocket, principal, state.auth), connection.run())

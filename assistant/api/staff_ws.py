@@ -5,7 +5,8 @@ sessions the console watches, what the kiosk sends up (`kiosk:{id}:up`: customer
 signalling) tagged with the session id. Console -> server (JSON text frames):
 `watch {session_id}` / `unwatch {session_id}`, `chat {handoff_id, text, speak?}` (same as
 POST .../messages), `rtc {session_id, ...}` (relayed to the kiosk), `ping` -> `pong`.
-Malformed frames are answered with `error` and ignored; the socket stays open.
+Malformed frames are answered with `error` and ignored; the socket stays open. Signing out or disabling
+the account closes it with 4401 on whichever replica holds it (`assistant.api.live_sockets`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
 from assistant.api.handoffs import MessageIn
+from assistant.api.live_sockets import LiveSockets, credential_of
 from assistant.auth import Principal, authenticate
 from assistant.conversation.dispatch import CHANNEL, Dispatcher
 from assistant.events import EventBus
@@ -136,6 +138,15 @@ async def staff_ws(websocket: WebSocket) -> None:
         await websocket.close(code=4403, reason=f"role {who.role!r} may not use this")
         return
     await websocket.accept()
+    sockets: LiveSockets | None = getattr(websocket.app.state, "sockets", None)
+    if sockets is None:
+        await _serve(websocket, who)
+        return
+    # Closed (4401) on every replica at sign-out or when the account is disabled: no more handoffs.
+    await sockets.hold(websocket, credential_of(websocket, who, websocket.app.state.auth), _serve(websocket, who))
+
+
+async def _serve(websocket: WebSocket, who: Principal) -> None:
     line = StaffLine(websocket, who)
     await line.subscribe(CHANNEL)
     sender = asyncio.create_task(line.send_loop())

@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.api.handoffs import DecisionIn, customer_profile, decide_authorization
 from assistant.api.knowledge import KnowledgeService
+from assistant.api.scope import serving_session, today
 from assistant.auth import Principal, require
 from assistant.conversation.handoffs import TICKET_OPERATIONS, session_context, ticket_of
 from assistant.logging import get_logger
@@ -127,11 +128,6 @@ def branch_tickets(db: Database, branch_id: str, since: dt.datetime) -> list[dic
     return tickets
 
 
-def _today() -> dt.datetime:
-    now = dt.datetime.now(dt.UTC)
-    return now.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
 @router.get("/queue", summary="The branch queue: the bank's waiting counts and the tickets issued at the kiosk")
 async def queue(request: Request, who: Teller) -> dict[str, Any]:
     branch = _branch(who)
@@ -140,7 +136,7 @@ async def queue(request: Request, who: Teller) -> dict[str, Any]:
         status_ = (await bank.booking.queue(branch)).model_dump(mode="json")
     except BankError as exc:
         status_ = {"branch_id": branch, "error": str(exc), "categories": []}
-    tickets = await asyncio.to_thread(branch_tickets, request.app.state.db, branch, _today())
+    tickets = await asyncio.to_thread(branch_tickets, request.app.state.db, branch, today())
     return {"branch_id": branch, "bank": status_, "tickets": [t for t in tickets if not t["called"]]}
 
 
@@ -151,7 +147,7 @@ def _call_next(
     compare-and-set on the session version, so a ticket is never called twice. Returns its session id
     and the ticket."""
     for _attempt in range(CALL_ATTEMPTS):
-        waiting = [t for t in branch_tickets(db, branch, _today()) if not t["called"]]
+        waiting = [t for t in branch_tickets(db, branch, today()) if not t["called"]]
         if not waiting:
             return None
         waiting.sort(key=lambda t: (t.get("category") != "priority", str(t.get("created_at") or "")))
@@ -177,7 +173,7 @@ def call_key(branch: str, ticket: dict[str, Any]) -> str:
     """The Idempotency-Key of telling the bank a ticket was called: one per ticket, so a retry (by the
     client or by anyone repeating this call) replays the bank's answer instead of calling again. The
     bank's ticket id tells apart the same number issued on another day."""
-    return f"teller-call:{branch}:{ticket['number']}:{ticket.get('id') or _today().date().isoformat()}"
+    return f"teller-call:{branch}:{ticket['number']}:{ticket.get('id') or today().date().isoformat()}"
 
 
 async def _tell_bank(bank: BankClients, branch: str, ticket: dict[str, Any], counter: str) -> dict[str, Any]:
@@ -209,22 +205,9 @@ async def call_next(body: CallIn, request: Request, who: Teller) -> dict[str, An
     return {**await _customer(request, session_id), **told}
 
 
-def _current(db: Database, username: str, since: dt.datetime) -> str | None:
-    query = select(SessionRow.id, SessionRow.state).where(SessionRow.updated_at >= since)
-    best: tuple[str, str] | None = None
-    with db.session() as s:
-        for session_id, state in s.execute(query):
-            counter = (state or {}).get("counter") or {}
-            if counter.get("called_by") == username:
-                at = str(counter.get("called_at") or "")
-                if best is None or at > best[0]:
-                    best = (at, session_id)
-    return best[1] if best else None
-
-
 @router.get("/customer", summary="The customer this teller called last: profile (masked), journey, kiosk form")
 async def current_customer(request: Request, who: Teller) -> dict[str, Any]:
-    session_id = await asyncio.to_thread(_current, request.app.state.db, who.subject, _today())
+    session_id = await asyncio.to_thread(serving_session, request.app.state.db, who.subject, today())
     if session_id is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no customer called yet: call the next ticket")
     return await _customer(request, session_id)
@@ -235,7 +218,7 @@ async def current_customer(request: Request, who: Teller) -> dict[str, Any]:
     summary="Approve or reject the authorisation the current customer's journey waits for",
 )
 async def decide(authorization_id: str, body: DecisionIn, request: Request, who: Teller) -> dict[str, Any]:
-    session_id = await asyncio.to_thread(_current, request.app.state.db, who.subject, _today())
+    session_id = await asyncio.to_thread(serving_session, request.app.state.db, who.subject, today())
     if session_id is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no customer called yet")
     ctx = await asyncio.to_thread(session_context, request.app.state.sessions, session_id)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from assistant.auth.devices import DeviceStore
 from assistant.auth.revoked import RevokedTokenStore
 from assistant.auth.seed import seed_demo_kiosk, seed_demo_staff
-from assistant.auth.service import Authenticator
+from assistant.auth.service import Authenticator, sign_in_limits
 from assistant.auth.users import UserStore
 from assistant.config import Settings
 from assistant.logging import get_logger
@@ -29,7 +29,8 @@ def open_access(settings: Settings, db: Database) -> Access:
     """Blocking (seeding hashes a password): run it off the event loop."""
     users, devices = UserStore(db), DeviceStore(db)
     secret = settings.secret_key.get_secret_value()
-    auth = Authenticator(settings.auth, secret, users, devices, RevokedTokenStore(db))
+    limits = sign_in_limits(settings.auth, settings.redis_url)  # shared by every replica when Redis is set
+    auth = Authenticator(settings.auth, secret, users, devices, RevokedTokenStore(db), limits)
     demo_token = None
     if settings.env != "production" and settings.auth.seed_demo:
         created = seed_demo_staff(users, auth.passwords)

@@ -6,6 +6,7 @@ requests; every decision is made here, so the CLI, the API and tests share it.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from assistant.auth.devices import DeviceStore
-from assistant.auth.limiter import FailureLimiter
+from assistant.auth.limiter import SignInLimits
 from assistant.auth.options import AuthOptions
 from assistant.auth.passwords import Passwords
 from assistant.auth.principal import Principal
@@ -79,17 +80,23 @@ class _TtlCache(Generic[V]):
 
 class Authenticator:
     def __init__(
-        self, options: AuthOptions, secret: str, users: UserStore, devices: DeviceStore, revoked: RevokedTokenStore
+        self,
+        options: AuthOptions,
+        secret: str,
+        users: UserStore,
+        devices: DeviceStore,
+        revoked: RevokedTokenStore,
+        limits: SignInLimits | None = None,
     ) -> None:
+        """`limits` defaults to counters in this process's memory; `open_access` passes Redis-backed ones
+        when Redis is configured, so every replica shares them."""
         self.options = options
         self.users = users
         self.devices = devices
         self.revoked = revoked
         self.passwords = Passwords(options)
         self.tokens = AccessTokens(secret)
-        window, lockout = options.failure_window_s, options.lockout_s
-        self._by_user = FailureLimiter(options.max_failed_sign_ins, window, lockout)
-        self._by_ip = FailureLimiter(options.max_failed_sign_ins_per_ip, window, lockout)
+        self.limits = limits or sign_in_limits(options, "")
         self._cache: _TtlCache[Principal] = _TtlCache(options.principal_cache_s)
         # jti -> revoked? "Not revoked" may be reused for the principal cache's TTL (another process's
         # sign-out takes effect here within it); a revocation made here is written in at once.
@@ -97,27 +104,29 @@ class Authenticator:
 
     def sign_in(self, username: str, password: str, client_ip: str) -> Account:
         """The account for a right username and password (blocking: argon2 runs here; call it off the
-        event loop). Raises SignInRefused for anything else, counting the failure."""
+        event loop). Raises SignInRefused for anything else, counting the failure.
+
+        Locks are decided by the shared counters alone, before the account is even looked up: a real and
+        a made-up username lock after the same failures, on every replica, with the same answer."""
         user_key, ip_key = username.casefold(), client_ip
-        found = self.users.password_hash(username)
-        wait = max(self._by_user.retry_after(user_key), self._by_ip.retry_after(ip_key))
-        if found is not None and found[0].locked_until is not None:
-            wait = max(wait, (found[0].locked_until - datetime.now(UTC)).total_seconds())
+        wait = max(self.limits.by_user.retry_after(user_key), self.limits.by_address.retry_after(ip_key))
         if wait > 0:
-            raise SignInRefused(max(1, int(wait + 0.999)))
+            raise SignInRefused(max(1, math.ceil(wait)))
+        found = self.users.password_hash(username)
         matches = self.passwords.verify(found[1] if found else None, password)
         if found is None or not matches or not found[0].active:
-            self._by_ip.fail(ip_key)
-            self._by_user.fail(user_key)
-            if found is not None:
-                self.users.record_failure(username, self.options.max_failed_sign_ins, self.options.lockout_s)
+            self.limits.by_address.fail(ip_key)
+            self.limits.by_user.fail(user_key)
             raise SignInRefused()
         account, stored = found
-        self._by_user.reset(user_key)
+        self.limits.by_user.reset(user_key)
         self.users.record_success(username)
         if self.passwords.needs_rehash(stored):
             self.users.set_password(username, self.passwords.hash(password))
         return account
+
+    def close(self) -> None:
+        self.limits.close()
 
     def issue_access_token(self, account: Account) -> IssuedToken:
         ttl = self.options.access_token_ttl_s
@@ -145,6 +154,11 @@ class Authenticator:
         fresh = self.revoked.revoke(claims.jti, datetime.fromtimestamp(claims.expires_at, UTC))
         self._revocations.put(claims.jti, True)
         return fresh
+
+    def revoked_elsewhere(self, jti: str) -> None:
+        """Another replica revoked this token (heard on the event bus): refuse it here at once, without
+        waiting for a cached "not revoked" answer to expire."""
+        self._revocations.put(jti, True)
 
     def _check_not_revoked(self, claims: TokenClaims) -> None:
         revoked = self._revocations.get(claims.jti)
@@ -191,6 +205,15 @@ class Authenticator:
     def forget_cached(self) -> None:
         """Drop resolved principals (after an account or device changed in this process)."""
         self._cache.clear()
+
+
+def sign_in_limits(options: AuthOptions, redis_url: str) -> SignInLimits:
+    """The sign-in counters: shared through Redis when `redis_url` is set, else in this process."""
+    window, lockout = options.failure_window_s, options.lockout_s
+    per_user, per_address = options.max_failed_sign_ins, options.max_failed_sign_ins_per_ip
+    if redis_url:
+        return SignInLimits.on_redis(redis_url, options.limit_key_prefix, per_user, per_address, window, lockout)
+    return SignInLimits.in_memory(per_user, per_address, window, lockout)
 
 
 def _user_key(claims: TokenClaims) -> str:

@@ -1,11 +1,11 @@
-"""Staff accounts over the `users` table: create, find, change password, disable, failed sign-ins."""
+"""Staff accounts over the `users` table: create, find, change password, disable, clear a stored lock."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -130,21 +130,8 @@ class UserStore:
     def unlock(self, username: str) -> bool:
         return self._update(username, failed_logins=0, locked_until=None)
 
-    def record_failure(self, username: str, max_failures: int, lockout_s: int) -> datetime | None:
-        """Count one failed sign-in of an existing user (atomically, so replicas agree); at `max_failures`
-        the account locks for `lockout_s` and the count restarts. Returns the lock's end, if any."""
-        with self._db.session() as s:
-            s.execute(
-                update(UserRow).where(UserRow.username == username).values(failed_logins=UserRow.failed_logins + 1)
-            )
-            row = s.scalars(select(UserRow).where(UserRow.username == username)).first()
-            if row is None or row.failed_logins < max_failures:
-                return None
-            row.failed_logins = 0
-            row.locked_until = utcnow() + timedelta(seconds=lockout_s)
-            return row.locked_until
-
     def record_success(self, username: str) -> None:
+        """Clear a lock stored by an earlier version (locks now live with the sign-in counters)."""
         self._update(username, failed_logins=0, locked_until=None)
 
     def _row(self, username: str) -> UserRow | None:

@@ -7,7 +7,8 @@ import typer
 from assistant.audit import AuditLog
 from assistant.auth.devices import DeviceStore, InvalidDevice
 from assistant.cli.common import JsonOption, emit_json, fail
-from assistant.cli.users import cli_actor, open_store
+from assistant.cli.users import announce_withdrawal, cli_actor, open_store
+from assistant.events import withdrawals
 
 app = typer.Typer(help="Kiosk device tokens: add, list, revoke.", no_args_is_help=True)
 
@@ -47,10 +48,11 @@ def list_devices(as_json: bool = JsonOption) -> None:
 
 @app.command("revoke")
 def revoke(device_id: str = typer.Argument(...)) -> None:
-    """Revoke every token of a device (running servers stop accepting it within seconds)."""
-    _, db = open_store()
+    """Revoke every token of a device: running servers refuse it and close its open socket within seconds."""
+    settings, db = open_store()
     count = DeviceStore(db).revoke(device_id)
     if not count:
         fail(f"no active token for {device_id!r}")
     AuditLog(db).record(cli_actor(), "admin", "device_change", device_id, {"change": "revoke", "tokens": count})
     typer.echo(f"revoked {count} token(s) of {device_id}")
+    announce_withdrawal(settings, withdrawals.device_revoked(device_id))

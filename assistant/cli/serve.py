@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import typer
 import uvicorn
 
 from assistant.cli.common import load_settings
-from assistant.config import get_settings
+from assistant.config import Settings, get_settings
 from assistant.logging import configure_logging
 
 
@@ -30,12 +31,18 @@ def serve(
     configure_logging(settings.log_level, settings.log_json)
     from assistant.api.app import create_app  # imported late: the CLI stays fast for other commands
 
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        timeout_graceful_shutdown=int(settings.shutdown_grace_s),
-        proxy_headers=True,
-        access_log=False,  # RequestIdMiddleware logs each request with its id
-    )
+    uvicorn.run(create_app(settings), **server_options(settings))
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for `lobby serve` (a function, so tests run the server exactly as configured)."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "timeout_graceful_shutdown": int(settings.shutdown_grace_s),
+        # Off: uvicorn would believe X-Forwarded-For from 127.0.0.1 whatever is configured; the app believes
+        # it from LOBBY_TRUSTED_PROXIES only (assistant.api.app).
+        "proxy_headers": False,
+        "access_log": False,  # RequestIdMiddleware logs each request with its id
+    }

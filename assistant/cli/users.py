@@ -9,9 +9,11 @@ import typer
 from assistant.audit import AuditLog
 from assistant.auth.passwords import Passwords, WeakPassword, check_policy
 from assistant.auth.principal import STAFF_ROLES
+from assistant.auth.service import sign_in_limits
 from assistant.auth.users import InvalidAccount, UserExists, UserStore
 from assistant.cli.common import JsonOption, emit_json, fail, load_settings
 from assistant.config import Settings
+from assistant.events import withdrawals
 from assistant.store import Database
 
 app = typer.Typer(help="Staff accounts: add, list, passwd, disable, enable, unlock.", no_args_is_help=True)
@@ -97,10 +99,21 @@ def passwd(
     typer.echo(f"password of {name} changed")
 
 
+def _unlock(settings: Settings, store: UserStore, name: str) -> bool:
+    """Clear the username's sign-in counter where the servers keep it (Redis; a server counting in its own
+    memory, with no Redis configured, forgets the lock when it ends) and the account's stored lock."""
+    limits = sign_in_limits(settings.auth, settings.redis_url)
+    try:
+        limits.by_user.reset(name.casefold())
+    finally:
+        limits.close()
+    return store.unlock(name)
+
+
 def _set(name: str, change: str) -> None:
-    _, db = open_store()
+    settings, db = open_store()
     store = UserStore(db)
-    done = store.unlock(name) if change == "unlock" else store.set_active(name, change == "enable")
+    done = _unlock(settings, store, name) if change == "unlock" else store.set_active(name, change == "enable")
     if not done:
         fail(f"no user {name!r}")
     AuditLog(db).record(cli_actor(), "admin", "user_change", name, {"change": change})
@@ -109,8 +122,10 @@ def _set(name: str, change: str) -> None:
 
 @app.command("disable")
 def disable(name: str = typer.Argument(...)) -> None:
-    """Refuse sign-in and every token of this user (within seconds on every replica)."""
+    """Refuse sign-in and every token of this user, and close their open consoles (within seconds on every
+    replica)."""
     _set(name, "disable")
+    announce_withdrawal(load_settings(runtime=True), withdrawals.user_disabled(name))
 
 
 @app.command("enable")
@@ -121,5 +136,14 @@ def enable(name: str = typer.Argument(...)) -> None:
 
 @app.command("unlock")
 def unlock(name: str = typer.Argument(...)) -> None:
-    """Clear a lock-out after failed sign-ins (the per-address limit of running servers is not reset)."""
+    """Clear a lock-out after failed sign-ins (the per-address limit is not reset)."""
     _set(name, "unlock")
+
+
+def announce_withdrawal(settings: Settings, message: dict[str, object]) -> None:
+    """Tell running servers (through Redis) to close at once the sockets opened with what was withdrawn;
+    without Redis they find out at their periodic re-check of open sockets."""
+    if withdrawals.announce(settings.redis_url, settings.bus_namespace, message):
+        typer.echo("running servers close its open sockets now", err=True)
+    else:
+        typer.echo("running servers close its open sockets at their next check (within a minute)", err=True)

@@ -51,6 +51,12 @@ def kb_passages(kb: KnowledgeBase) -> Passages:
     return found
 
 
+def in_language(doc_id: str, language: str, known: Passages) -> str:
+    """The id of `doc_id`'s version in `language` when the content has one ("x-en" is x in English)."""
+    other = doc_id.removesuffix("-en") if language == "zh" else f"{doc_id.removesuffix('-en')}-en"
+    return other if other != doc_id and other in known else doc_id
+
+
 class DocumentCitations:
     """Look up cited documents by id; `kb` returns the knowledge base when it is ready, else None."""
 
@@ -71,9 +77,13 @@ class DocumentCitations:
                 self._cache = (key, passages)
             return self._cache[1]
 
-    def cite(self, doc_ids: Iterable[str], stated: str = "") -> list[Citation]:
-        """One citation per id, its snippet the passage that shares most words/numbers with `stated`."""
+    def cite(self, doc_ids: Iterable[str], stated: str = "", language: str | None = None) -> list[Citation]:
+        """One citation per id, its snippet the passage that shares most words/numbers with `stated`.
+        With `language`, a document is replaced by its version in that language where one exists
+        (`x` and `x-en`), so a Chinese answer cites the Chinese text and an English one the English."""
         passages = self._passages()
+        if language in ("zh", "en"):
+            doc_ids = [in_language(d, language, passages) for d in doc_ids]
         citations: list[Citation] = []
         for doc_id in dict.fromkeys(doc_ids):
             candidates = passages.get(doc_id) or []

@@ -31,7 +31,7 @@ from assistant.conversation.dispatch_options import DispatchOptions
 from assistant.events import EventBus
 from assistant.logging import get_logger
 from assistant.store.handoffs import HandoffStore, PresenceStore
-from assistant.store.sessions import as_utc
+from assistant.store.sessions import SessionStore, as_utc
 from assistant.store.tables import HandoffRow, SessionRow, UserRow
 
 log = get_logger("lobby.dispatch")
@@ -39,7 +39,7 @@ log = get_logger("lobby.dispatch")
 GENERAL = "general"
 TELLER = "teller"
 CHANNEL = "handoffs"
-REASON_PRIORITY = {"risk": 10, "risk_hold": 10, "complaint": 5}
+REASON_PRIORITY = {"risk": 10, "risk_hold": 10, "authorization": 8, "complaint": 5}  # a kiosk waits on an authorisation
 RISK_SKILLS = {"risk", "risk_review"}
 AUTHORIZATION_SKILL = "remote_verification"  # a journey's authorise step waits for a teller or remote expert
 OpenHandoff = Callable[[SessionRow], Any]
@@ -118,6 +118,9 @@ def handoff_view(row: HandoffRow, now: dt.datetime, aging_s: float = DispatchOpt
         "journey": summary.get("journey"),
         "customer_name": customer.get("name"),
         "offered_to": dispatch.get("offered_to"),
+        "escalated": bool(dispatch.get("escalated_at")),
+        "escalated_at": dispatch.get("escalated_at"),
+        "closed_reason": (summary.get("closed") or {}).get("reason"),
         "fallback_from": dispatch.get("fallback_from"),
         "wait_s": round(wait, 1),
         "created_at": as_utc(row.created_at).isoformat(),
@@ -140,6 +143,7 @@ class Dispatcher:
         events: EventBus,
         options: DispatchOptions | None = None,
         open_handoff: OpenHandoff | None = None,
+        sessions: SessionStore | None = None,
     ) -> None:
         """`open_handoff` asks a colleague for a session whose journey waits for an authorisation."""
         self.handoffs = handoffs
@@ -147,6 +151,7 @@ class Dispatcher:
         self.events = events
         self.options = options or DispatchOptions()
         self.open_handoff = open_handoff
+        self.sessions = sessions  # for telling kiosks that wait too long for an authorisation
         self._task: asyncio.Task[None] | None = None
 
     # -- ordering and fairness ----------------------------------------------------------------------
@@ -280,9 +285,36 @@ class Dispatcher:
             OLDEST_WAIT.labels(skill).set(oldest[skill])
         return changed
 
+    def hygiene(self, now: dt.datetime) -> tuple[list[tuple[str, HandoffRow]], list[tuple[str, dict[str, Any]]]]:
+        """Closes handoffs of ended visits, escalates long waits, tells kiosks waiting too long for an
+        authorisation (`queue_hygiene`); -> (changed handoffs, (session id, turn) to push to kiosks)."""
+        from assistant.conversation import queue_hygiene as qh
+
+        changed = [("closed", r) for r in qh.close_ended_visits(self)]
+        if self.sessions is not None:
+            changed += [("closed", r) for r in qh.close_withdrawn_authorizations(self, self.sessions)]
+        changed += [("escalated", r) for r in qh.escalate(self, now)]
+        told: list[tuple[str, dict[str, Any]]] = []
+        if self.sessions is not None:
+            since = now - dt.timedelta(seconds=self.options.awaiting_window_s)
+            waiting = self.handoffs.waiting_authorization(since)
+            told = qh.overdue_authorizations(self.sessions, waiting, now, self.options.authorization_timeout_s)
+        return changed, told
+
     async def tick(self, now: dt.datetime | None = None) -> list[tuple[str, HandoffRow]]:
-        changed = await asyncio.to_thread(self.sweep, now)
         now = now or dt.datetime.now(dt.UTC)
+        try:
+            cleaned, told = await asyncio.to_thread(self.hygiene, now)
+        except Exception as exc:  # hygiene must not stop offering; the next pass retries
+            log.warning("queue_hygiene_failed", error=str(exc))
+            cleaned, told = [], []
+        for what, row in cleaned:
+            view = handoff_view(row, now, self.options.aging_s)
+            kind = "handoff_closed" if what == "closed" else "handoff_escalated"
+            await self.events.publish(CHANNEL, {"type": kind, "reason": what, "handoff": view})
+        for session_id, turn in told:
+            await self.events.publish(f"session:{session_id}", {"type": "turn", "turn": turn})
+        changed = await asyncio.to_thread(self.sweep, now)
         for what, row in changed:
             view = handoff_view(row, now, self.options.aging_s)
             await self.events.publish(CHANNEL, {"type": "handoff_created", "dispatch": what, "handoff": view})
@@ -312,9 +344,9 @@ def start_dispatch(
 ) -> Dispatcher:
     """A dispatcher over this process's stores with its loop running (the app's lifespan stops it)."""
     from assistant.conversation.handoffs import HandoffDesk  # it imports this module for priorities
-    from assistant.store.sessions import SessionStore
 
-    desk = HandoffDesk(handoffs, SessionStore(db))
+    desk_sessions = SessionStore(db)
+    desk = HandoffDesk(handoffs, desk_sessions)
 
     def open_handoff(session: SessionRow) -> None:
         state = session.state or {}
@@ -329,6 +361,6 @@ def start_dispatch(
             state.get("journey_info"),
         )
 
-    dispatcher = Dispatcher(handoffs, PresenceStore(db), events, options, open_handoff)
+    dispatcher = Dispatcher(handoffs, PresenceStore(db), events, options, open_handoff, desk_sessions)
     dispatcher.start()
     return dispatcher

@@ -17,3 +17,9 @@ class DispatchOptions(BaseModel):
     awaiting_window_s: float = Field(
         3600.0, gt=0, description="Sessions waiting for an authorisation this recently get a handoff."
     )
+    escalate_after_s: float = Field(
+        300.0, gt=0, description="A handoff queued this long is escalated: flagged, ranked up, offered again."
+    )
+    authorization_timeout_s: float = Field(
+        180.0, gt=0, description="A kiosk waiting this long for an authorisation tells the customer their options."
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.conversation.authorisation import pending_view
 from assistant.conversation.dispatch import base_priority
 from assistant.store.handoffs import HandoffStore
 from assistant.store.sessions import SessionStore
@@ -86,10 +87,11 @@ class HandoffDesk:
 TICKET_OPERATIONS = ("queue_ticket", "check_in")
 
 
-def session_context(sessions: SessionStore, session_id: str) -> dict[str, Any]:
+def session_context(sessions: SessionStore, session_id: str, reveal_balance: bool = True) -> dict[str, Any]:
     """What a colleague needs to serve this customer, personal data masked: the journey and what it is
-    waiting for, the customer as identified, the kiosk-filled form (slots), queue tickets, risk flags and
-    the whole transcript. Read from the session's state and turns, so it works for any replica."""
+    waiting for (`pending_authorization`: the facts of an authorisation; the balance itself only with
+    `reveal_balance`), the customer as identified, the kiosk-filled form (slots), queue tickets, risk flags
+    and the whole transcript. Read from the session's state and turns, so it works for any replica."""
     row = sessions.get(session_id)
     turns = sessions.turns(session_id)
     state = row.state or {}
@@ -106,6 +108,12 @@ def session_context(sessions: SessionStore, session_id: str) -> dict[str, Any]:
         for turn in turns
         for call in (turn.backend_calls or [])
         if isinstance(call, dict) and call.get("operation") in TICKET_OPERATIONS and call.get("ok")
+    ]
+    risk = [
+        {"seq": turn.seq, "speaker": turn.speaker, **flag}
+        for turn in turns
+        for flag in (turn.risk or [])
+        if isinstance(flag, dict)
     ]
     return {
         "session": {
@@ -128,15 +136,11 @@ def session_context(sessions: SessionStore, session_id: str) -> dict[str, Any]:
         "authorization": {"id": awaiting.get("id"), "status": "pending"}
         if awaiting.get("kind") == "authorization"
         else None,
+        "pending_authorization": pending_view(state, risk, reveal_balance=reveal_balance),
         "form": form,
         "tickets": [t for t in tickets if t],
         "counter": state.get("counter"),
-        "risk": [
-            {"seq": turn.seq, "speaker": turn.speaker, **flag}
-            for turn in turns
-            for flag in (turn.risk or [])
-            if isinstance(flag, dict)
-        ],
+        "risk": risk,
         "transcript": [
             {
                 "seq": t.seq,

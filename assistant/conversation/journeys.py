@@ -13,8 +13,10 @@ from typing import Any
 
 from assistant.conversation.citations import DocumentCitations
 from assistant.conversation.schemas import Card, Citation, JourneyInfo, Reply
+from assistant.conversation.speech_text import private_swaps
 from assistant.journeys import AdvanceResult, JourneyEngine, JourneyInput
 from assistant.journeys.slots import SlotError, coerce
+from assistant.nlu.labelled import looks_like_question
 from integrations.pii import mask_data
 
 ACTIVE = ("active", "waiting_authorization")
@@ -47,7 +49,8 @@ class JourneyDriver:
         """The knowledge behind the facts this result states, as the reply's citations."""
         if not result.citations:
             return []
-        return self.documents.cite(result.citations, result.text("en" if language == "en" else "zh"))
+        lang = "en" if language == "en" else "zh"
+        return self.documents.cite(result.citations, result.text(lang), language=lang)
 
     def journey_for(self, intent: str) -> str | None:
         return self.engine.journey_for_intent(intent)
@@ -71,6 +74,23 @@ class JourneyDriver:
             return False
         try:
             coerce(spec.model_copy(update={"allow_other": False}), text)
+        except SlotError:
+            return False
+        return True
+
+    def could_answer_awaited(self, state: dict[str, Any], text: str) -> bool:
+        """True when `text` is an acceptable value of the awaited slot as the journey would read it (a bank
+        the choices do not list, a name, an amount) and does not ask anything: an answer, unless the turn
+        is surely something else ("远洋商业银行" read as a complaint at p 0.3 is an answer)."""
+        if self.answers_awaited(state, text):
+            return True
+        slot = self.awaited_slot(state)
+        flow = self.engine.flows.get(str((state.get("journey") or {}).get("journey") or ""))
+        spec = flow.slots.get(slot) if flow is not None and slot else None
+        if spec is None or looks_like_question(text):
+            return False
+        try:
+            coerce(spec, text)
         except SlotError:
             return False
         return True
@@ -143,12 +163,14 @@ def _keep(state: dict[str, Any], key: str, items: list[dict[str, Any]], journey:
 def reply_of(result: AdvanceResult, language: str, prefix: str = "") -> Reply:
     lang = "en" if language == "en" else "zh"
     text = result.text(lang)
-    return Reply(
+    reply = Reply(
         text=(prefix + text).strip(),
         language=lang,
         cards=[Card(type=c.type, title=c.title.get(lang) or c.title.get("zh"), data=c.data) for c in result.cards],
         suggestions=[s.get(lang) or s.get("zh") or "" for s in result.suggestions],
     )
+    reply._spoken_swaps = private_swaps(result.reply, lang)
+    return reply
 
 
 def masked_calls(result: AdvanceResult) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, PrivateAttr, field_validator
 
 MAX_TEXT_CHARS = 2000
 MAX_EVENT_DEPTH = 16  # nesting of an event's data: devices send flat records; deeper is an attack
@@ -88,6 +88,12 @@ class Reply(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     cards: list[Card] = Field(default_factory=list)
     suggestions: list[str] = Field(default_factory=list)
+    # what the avatar says aloud when it differs from `text`: no full name, no unmasked numbers, no
+    # sensitive account details (a public lobby hears it); None means "say `text`"
+    speech: str | None = None
+    # (written, spoken) pairs: sentences of `text` that are said differently (set by the journey,
+    # applied when the spoken text is made; never sent)
+    _spoken_swaps: list[tuple[str, str]] = PrivateAttr(default_factory=list)
 
 
 class JourneyInfo(BaseModel):

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from assistant.audit import AuditLog
 from assistant.conversation import replies
 from assistant.conversation.context import with_context
+from assistant.conversation.customer_text import finish_reply
 from assistant.conversation.guard import InputRejected, check
 from assistant.conversation.handoffs import HandoffDesk
 from assistant.conversation.journeys import (
@@ -120,15 +121,14 @@ class ConversationService:
 
     # -- sessions ---------------------------------------------------------------------------------
 
-    async def create_session(self, request: SessionCreate) -> SessionCreated:
+    async def create_session(self, request: SessionCreate, opened_by: str | None = None) -> SessionCreated:
+        """`opened_by`: the member of staff who opened a counter conversation (only they may speak in it)."""
         language = request.language or "zh"
+        state: dict[str, Any] = {"language": language, "unclear_streak": 0}
+        if opened_by:
+            state["opened_by"] = opened_by
         row = await asyncio.to_thread(
-            self._sessions.create,
-            request.channel,
-            request.branch_id,
-            request.device_id,
-            language,
-            {"language": language, "unclear_streak": 0},
+            self._sessions.create, request.channel, request.branch_id, request.device_id, language, state
         )
         reply = Reply(
             text=replies.render("welcome", language),
@@ -138,7 +138,7 @@ class ConversationService:
         await asyncio.to_thread(
             self._sessions.append_turn, row.id, NewTurn(speaker="assistant", text=reply.text, source="system")
         )
-        return SessionCreated(session_id=row.id, reply=reply)
+        return SessionCreated(session_id=row.id, reply=finish_reply(reply))
 
     async def view(self, session_id: str) -> SessionView:
         row = await asyncio.to_thread(self._sessions.get, session_id)
@@ -271,6 +271,7 @@ class ConversationService:
                 return TurnOut(reply=Reply(text="", language=lang(turn.language)), intent=f"event:{event.type}")
             label = f"[{event.type}:{event.data.get('event')}]" if event.type == "vision" else f"[{event.type}]"
             out.intent, out.slots, out.latency_ms = f"event:{event.type}", dict(event.data), turn.latency()
+            finish_reply(out.reply, turn.state)
             seen = NewTurn("customer", label, "device", intent=out.intent, slots=mask_data(out.slots), risk=out.risk)
             said = [NewTurn("assistant", out.reply.text, "system", latency_ms=out.latency_ms)] if out.reply.text else []
             await asyncio.to_thread(self._sessions.record, session_id, [seen, *said], turn.state, turn.row.version)
@@ -303,6 +304,7 @@ class ConversationService:
     def _store(self, turn: Turn, first: NewTurn, out: TurnOut) -> None:
         """`first` (what the customer said, or what staff decided), the assistant's reply and the new state
         in one transaction, then the turn's money steps into the audit chain."""
+        finish_reply(out.reply, turn.state)  # screen text presented, spoken text lobby-safe
         reply = NewTurn(
             speaker="assistant",
             text=out.reply.text,

@@ -12,8 +12,16 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
+from prometheus_client import Counter, Gauge
+
 Message = dict[str, Any]
 DEFAULT_QUEUE_SIZE = 256
+DEFAULT_NAMESPACE = "lobby"
+
+# One bus per process: the gauge says whether messages reach the other replicas right now (an in-process
+# bus has no others, so it always does); the counter says how often a lost Redis subscription came back.
+BUS_CONNECTED = Gauge("lobby_event_bus_connected", "1 while the event bus reaches every replica, 0 while degraded")
+BUS_RECONNECTS = Counter("lobby_event_bus_reconnects_total", "Redis subscriptions re-established after a loss")
 
 
 class Subscription:
@@ -71,6 +79,7 @@ class InProcessBus:
 
     def __init__(self) -> None:
         self._subs: dict[str, set[Subscription]] = defaultdict(set)
+        BUS_CONNECTED.set(1)
 
     async def publish(self, channel: str, message: Message) -> None:
         json.dumps(message)  # same contract as Redis: refuse what could not cross a process boundary
@@ -91,7 +100,7 @@ class InProcessBus:
         subscription.close()
 
     async def ping(self) -> dict[str, Any]:
-        return {"ok": True, "backend": "inprocess"}
+        return {"ok": True, "backend": "inprocess", "state": "ok", "connected": True}
 
     async def close(self) -> None:
         for subs in list(self._subs.values()):
@@ -99,10 +108,12 @@ class InProcessBus:
                 await self.unsubscribe(sub)
 
 
-def build_event_bus(redis_url: str) -> EventBus:
-    """Redis pub/sub when a URL is configured, else in-process."""
+def build_event_bus(redis_url: str, namespace: str = DEFAULT_NAMESPACE) -> EventBus:
+    """Redis pub/sub when a URL is configured (every channel prefixed with `namespace`, since pub/sub
+    ignores the database number and deployments sharing a server must not hear each other), else
+    in-process."""
     if redis_url:
         from assistant.events.redis_bus import RedisBus
 
-        return RedisBus(redis_url)
+        return RedisBus(redis_url, namespace)
     return InProcessBus()

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from assistant.conversation.guard import InputRejected
 from assistant.conversation.schemas import EventIn, SessionCreate, TurnIn, TurnOut
 from assistant.conversation.service import ConversationService, SessionEnded
+from assistant.conversation.speech_text import spoken
 from assistant.events import EventBus, Subscription
 from assistant.kiosk import protocol as p
 from assistant.kiosk.camera import KioskCamera
@@ -267,7 +268,7 @@ class KioskConnection:
                 reply_id = self._next_reply_id() if message.get("speak") else None
                 await self.send({**message, "reply_id": reply_id} if reply_id else message)
                 if reply_id:
-                    self._start_speech(reply_id, str(message.get("text", "")), self.language)
+                    self._start_speech(reply_id, spoken(str(message.get("text", "")), self.language), self.language)
             elif kind == "session_ended":
                 await self.send(message)
                 self.stop_speech()
@@ -317,7 +318,11 @@ class KioskConnection:
         await self.send({"type": "reply", "reply_id": reply_id, "turn": turn})
         self.camera.screen_update(turn)
         reply = turn.get("reply") or {}
-        self._start_speech(reply_id, str(reply.get("text", "")), str(reply.get("language") or self.language))
+        language = str(reply.get("language") or self.language)
+        said = reply.get("speech")  # the lobby-safe rendering; made here for replies built elsewhere
+        self._start_speech(
+            reply_id, said if isinstance(said, str) else spoken(str(reply.get("text", "")), language), language
+        )
 
     def _start_speech(self, reply_id: str, text: str, lang: str) -> None:
         self.stop_speech()

@@ -107,6 +107,19 @@ class HandoffStore:
                 )
             )
 
+    def held_by(self, session_id: str, staff: str) -> bool:
+        """Whether this colleague holds, or held until finishing it, a handoff of the session (a released
+        handoff is no longer theirs): what lets them read that customer's session."""
+        with self._db.session() as s:
+            found = s.scalars(
+                select(HandoffRow.id).where(
+                    HandoffRow.session_id == session_id,
+                    HandoffRow.assigned_to == staff,
+                    HandoffRow.status.in_(("accepted", "finished")),
+                )
+            ).first()
+            return found is not None
+
     def accepted_since(self, since: datetime) -> list[HandoffRow]:
         """Handoffs accepted at or after `since` (fairness counts and wait-time reports)."""
         with self._db.session() as s:
@@ -150,6 +163,13 @@ class HandoffStore:
             rows = s.scalars(query).all()
         return [r for r in rows if ((r.state or {}).get("journey_info") or {}).get("status") == "waiting_authorization"]
 
+    def waiting_authorization(self, since: datetime) -> list[SessionRow]:
+        """Active sessions touched since `since` whose journey waits for a staff authorisation (asked or not)."""
+        query = select(SessionRow).where(SessionRow.status == "active", SessionRow.updated_at >= since)
+        with self._db.session() as s:
+            rows = s.scalars(query).all()
+        return [r for r in rows if ((r.state or {}).get("journey_info") or {}).get("status") == "waiting_authorization"]
+
     def release(self, handoff_id: str, staff: str) -> bool:
         """Give an accepted handoff back to the queue (the colleague cannot finish it)."""
         with self._db.session() as s:
@@ -159,6 +179,31 @@ class HandoffStore:
                 .values(status="queued", assigned_to=None, accepted_at=None)
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def of_ended_sessions(self) -> list[HandoffRow]:
+        """Open (queued or accepted) handoffs whose session has ended: the customer has left the kiosk."""
+        ended = select(SessionRow.id).where(SessionRow.id == HandoffRow.session_id, SessionRow.status == "ended")
+        with self._db.session() as s:
+            query = select(HandoffRow).where(HandoffRow.status.in_(("queued", "accepted")), ended.exists())
+            return list(s.scalars(query))
+
+    def close_with(self, handoff_id: str, why: str) -> HandoffRow | None:
+        """Cancel an open handoff and note why in its summary (`closed`); None when it was no longer open.
+        One conditional UPDATE, so a colleague accepting at the same moment either wins or finds it closed."""
+        with self._db.session() as s:
+            row = s.get(HandoffRow, handoff_id)
+            if row is None or row.status not in ("queued", "accepted"):
+                return None
+            now = utcnow()
+            summary = {**(row.summary or {}), "closed": {"reason": why, "at": now.isoformat()}}
+            result = s.execute(
+                update(HandoffRow)
+                .where(HandoffRow.id == handoff_id, HandoffRow.status == row.status)
+                .values(status="cancelled", finished_at=now, summary=summary)
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                return None
+        return self.get(handoff_id)
 
     def close(self, handoff_id: str, status: str = "finished") -> None:
         """Finish or cancel a handoff that is queued or accepted."""

@@ -103,16 +103,18 @@ class SessionStore:
                 row.updated_at = row.ended_at
             return row
 
-    def end_idle(self, idle_since: datetime) -> int:
-        """End every active session untouched since `idle_since` (a walked-away customer); returns how many."""
+    def end_idle(self, idle_since: datetime) -> list[str]:
+        """End every active session untouched since `idle_since` (a walked-away customer); returns their ids
+        (so each kiosk showing one can be told to clear its screen)."""
         now = utcnow()
         with self._db.session() as s:
             result = s.execute(
                 update(SessionRow)
                 .where(SessionRow.status == "active", SessionRow.updated_at < idle_since)
                 .values(status="ended", ended_at=now, updated_at=now)
+                .returning(SessionRow.id)
             )
-            return int(result.rowcount)  # type: ignore[attr-defined]
+            return [str(row[0]) for row in result]
 
     def append_turn(self, session_id: str, turn: NewTurn) -> TurnRow:
         return self.record(session_id, [turn])[0]

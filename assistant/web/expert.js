@@ -18,6 +18,7 @@
       h.elderly ? el("span", { class: "badge elderly" }, "长者 elderly") : null,
       h.offered_to === me.username ? el("span", { class: "badge offer" }, "推荐给您 offered to you") : null,
       h.fallback_from ? el("span", { class: "badge" }, `转自 ${h.fallback_from}`) : null,
+      h.escalated ? el("span", { class: "badge risk" }, "等待过久 escalated") : null,
     ];
   }
 
@@ -60,6 +61,26 @@
     );
   }
 
+  // What the authorisation is for: amount, payee, accounts, the balance check, purpose, risk reasons.
+  function authFacts(pa) {
+    if (!pa) return $("auth-facts").replaceChildren();
+    const payee = pa.payee || {};
+    const src = pa.source_account || {};
+    const check = pa.balance_check || {};
+    const enough = check.sufficient === true ? "足够 sufficient" : check.sufficient === false ? "不足 insufficient" : "未知 unknown";
+    facts($("auth-facts"), [
+      ["业务 Business", pa.business && `${pa.business.zh} ${pa.business.en}`],
+      ["金额 Amount", pa.amount && `${pa.amount} ${pa.currency || ""}`],
+      ["收款人 Payee", [payee.name_masked, payee.account_masked, payee.bank].filter(Boolean).join(" · ")],
+      ["户名核对 Name check", payee.name_matches === undefined || payee.name_matches === null ? null : payee.name_matches ? "一致 matches" : "不一致 differs"],
+      ["转出账户 From", src.number_masked],
+      ["余额 Balance", check.balance ? `${enough} (${check.balance})` : enough],
+      ["用途 Purpose", pa.purpose],
+      ["关系 Relation", pa.relation && pa.relation.zh],
+      ["风险 Risk", (pa.risk_reasons || []).join("；")],
+    ]);
+  }
+
   function render(ctx) {
     const h = ctx.handoff;
     const mine = h.status === "accepted" && h.assigned_to === me.username;
@@ -88,6 +109,7 @@
     const auth = ctx.authorization;
     $("authorization").hidden = !(auth && mine);
     $("auth-id").textContent = auth ? auth.id : "";
+    authFacts(ctx.pending_authorization);
     $("transcript").replaceChildren(
       ...(ctx.transcript || []).map((t) =>
         el("div", { class: `turn ${t.speaker}` }, el("span", { class: "who" }, `${SPEAKERS[t.speaker] || t.speaker} ${when(t.created_at)}`), t.text),
@@ -114,7 +136,9 @@
       await show(id);
     } catch (e) {
       await show(id).catch(() => null);
-      $("ctx-error").textContent = e.status === 409 ? `已被其他同事接入 Taken by a colleague: ${e.message}` : e.message;
+      $("ctx-error").textContent =
+        e.status === 409 ? `已被其他同事接入 Taken by a colleague: ${e.message}`
+        : e.status === 410 ? `客户已离开 The customer has left: ${e.message}` : e.message;
     }
     refresh();
   }

@@ -1,8 +1,9 @@
 """Sign-in decisions on a real SQLite store: no hint which part was wrong, lock-out per username and per
-address, locks shared through the database, tokens that stop working when the account changes."""
+address, locks shared through Redis, tokens that stop working when the account changes."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,9 +13,10 @@ from sqlalchemy import text
 
 from assistant.auth.access import open_access
 from assistant.auth.devices import DeviceStore
+from assistant.auth.limiter import SignInLimits
 from assistant.auth.options import AuthOptions
 from assistant.auth.revoked import RevokedTokenStore
-from assistant.auth.service import INVALID_CREDENTIALS, Authenticator, SignInRefused
+from assistant.auth.service import INVALID_CREDENTIALS, Authenticator, SignInRefused, sign_in_limits
 from assistant.auth.tokens import InvalidToken
 from assistant.auth.users import UserStore
 from assistant.config import Settings
@@ -26,6 +28,7 @@ OPTIONS = TEST_AUTH.model_copy(
     update={"max_failed_sign_ins": 3, "max_failed_sign_ins_per_ip": 5, "principal_cache_s": 0}
 )
 PASSWORD = "Right-pass-2026"
+REDIS_URL = "redis://127.0.0.1:6379/3"  # a database of its own; keys also carry a per-test prefix
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -41,8 +44,8 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     database.dispose()
 
 
-def make_auth(db: Database, options: AuthOptions = OPTIONS) -> Authenticator:
-    return Authenticator(options, "test-secret", UserStore(db), DeviceStore(db), RevokedTokenStore(db))
+def make_auth(db: Database, options: AuthOptions = OPTIONS, limits: SignInLimits | None = None) -> Authenticator:
+    return Authenticator(options, "test-secret", UserStore(db), DeviceStore(db), RevokedTokenStore(db), limits)
 
 
 @pytest.fixture
@@ -81,13 +84,43 @@ def test_username_locks_after_n_failures_even_for_the_right_password(auth: Authe
     assert refused(auth, "ghost", "x", ip="10.0.0.3").retry_after_s > 0
 
 
-def test_a_lock_is_shared_through_the_database(db: Database, auth: Authenticator):
+@pytest.fixture
+def redis_options() -> Iterator[AuthOptions]:
+    """OPTIONS with a key prefix of this test's own on the real Redis server, deleted afterwards."""
+    import redis
+
+    prefix = f"lobby-test:{uuid.uuid4().hex}:"
+    yield OPTIONS.model_copy(update={"limit_key_prefix": prefix})
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.mark.redis
+def test_a_lock_is_shared_through_redis_for_real_and_made_up_names(db: Database, redis_options: AuthOptions):
+    first = make_auth(db, redis_options, sign_in_limits(redis_options, REDIS_URL))
+    first.users.add("teller9", "teller", first.passwords.hash(PASSWORD))
+    other_replica = make_auth(db, redis_options, sign_in_limits(redis_options, REDIS_URL))
+    for name in ("teller9", "ghost"):
+        for _ in range(3):
+            refused(first, name, "Wrong-pass-2026")
+    real, made_up = refused(other_replica, "teller9", PASSWORD, "10.9.9.9"), refused(other_replica, "ghost", "x")
+    assert str(real) == str(made_up) and real.retry_after_s > 0 and made_up.retry_after_s > 0
+    other_replica.limits.by_user.reset("teller9")  # what `lobby users unlock` does
+    assert first.sign_in("teller9", PASSWORD, "10.9.9.9").username == "teller9"
+    first.close()
+    other_replica.close()
+
+
+def test_without_redis_the_lock_is_this_processs_and_the_database_holds_none(db: Database, auth: Authenticator):
+    """Counting in memory (one replica): no lock is stored with the account, so a real name can never be
+    told from a made-up one by a lock that only real names get."""
     for _ in range(3):
         refused(auth, "teller9", "Wrong-pass-2026")
-    other_replica = make_auth(db)
-    assert refused(other_replica, "teller9", PASSWORD, ip="10.9.9.9").retry_after_s > 0
-    auth.users.unlock("teller9")
-    assert make_auth(db).sign_in("teller9", PASSWORD, "10.9.9.9").username == "teller9"
+    assert refused(auth, "teller9", PASSWORD).retry_after_s > 0
+    assert auth.users.get("teller9").locked_until is None  # type: ignore[union-attr]
 
 
 def test_address_locks_after_failures_across_usernames(auth: Authenticator):

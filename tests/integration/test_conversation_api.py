@@ -155,7 +155,7 @@ def test_transfer_journey_with_a_side_question_runs_to_completion(app_client):
     for text in ("收款人李秀英", LI_XIUYING_ACCOUNT, "示范银行", "两千元", "不用"):
         turn = say(app_client, sid, text)
     assert turn["journey"]["step"] == "confirm"
-    assert "2000.00" in turn["reply"]["text"] and "李秀英" in turn["reply"]["text"]
+    assert "2,000.00" in turn["reply"]["text"] and "李秀英" in turn["reply"]["text"]
     side = say(app_client, sid, "你们周六几点开门？")
     assert side["reply"]["citations"], side
     assert side["journey"]["step"] == "confirm"  # the same step is asked again

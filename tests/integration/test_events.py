@@ -61,6 +61,8 @@ async def test_a_slow_subscriber_drops_oldest_instead_of_growing():
 async def test_redis_ping_reports_backend():
     bus = build_event_bus(REDIS_URL)
     try:
-        assert await bus.ping() == {"ok": True, "backend": "redis"}
+        report = await bus.ping()
+        assert report["ok"] is True and report["backend"] == "redis"
+        assert report["state"] == "ok" and report["connected"] is True and report["namespace"] == "lobby"
     finally:
         await bus.close()

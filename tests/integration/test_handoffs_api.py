@@ -108,7 +108,11 @@ def test_queue_is_filtered_by_skill_and_role(app: TestClient):
 
 def test_context_masks_the_id_number_the_customer_said(app: TestClient):
     sid, hid = handoff_for(app)
-    body = app.get(f"/api/v1/handoffs/{hid}", headers=staff(app, "exp_b")).json()
+    expert = staff(app, "exp_b")
+    preview = app.get(f"/api/v1/handoffs/{hid}", headers=expert).json()  # queued: no customer data yet
+    assert preview["preview"] is True and "transcript" not in preview and "transcript" not in preview["summary"]
+    assert app.post(f"/api/v1/handoffs/{hid}/accept", headers=expert).status_code == 200
+    body = app.get(f"/api/v1/handoffs/{hid}", headers=expert).json()
     assert body["handoff"]["id"] == hid and body["session"]["id"] == sid
     text = " ".join(t["text"] for t in body["transcript"])
     assert "110***********0319" in text  # first 3 + last 4
@@ -203,12 +207,12 @@ def _to_authorisation(app: TestClient) -> tuple[str, str, str]:
 def test_an_approved_authorisation_continues_the_kiosk_journey_and_is_audited(app: TestClient):
     sid, auth_id, hid = _to_authorisation(app)
     expert = staff(app, "exp_a")
-    ctx = app.get(f"/api/v1/handoffs/{hid}", headers=expert).json()
+    assert app.post(f"/api/v1/handoffs/{hid}/accept", headers=expert).status_code == 200
+    ctx = app.get(f"/api/v1/handoffs/{hid}", headers=expert).json()  # the whole context once it is theirs
     assert ctx["authorization"] == {"id": auth_id, "status": "pending"}
     assert ctx["journey"]["status"] == "waiting_authorization"
     assert ctx["profile"]["customer_id"] == "C1001"
     assert ZHANG_WEI_ID not in str(ctx) and "6217991001001001018" not in str(ctx)
-    assert app.post(f"/api/v1/handoffs/{hid}/accept", headers=expert).status_code == 200
     wrong = app.post(f"/api/v1/handoffs/{hid}/authorizations/AUTH-NOPE", json={"decision": "approve"}, headers=expert)
     assert wrong.status_code == 409
     response = app.post(

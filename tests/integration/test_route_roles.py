@@ -76,6 +76,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("DELETE", "/api/v1/supervisor/annotations/{annotation_id}"): SUPERVISOR,
     ("GET", "/api/v1/supervisor/export"): SUPERVISOR,
     ("GET", "/api/v1/supervisor/dashboard"): SUPERVISOR,
+    ("GET", "/api/v1/rtc/ice-servers"): ANY,
 }
 # Open to everyone: probes, API docs, sign-in itself, and the HTML pages and their static files (the
 # pages hold no data; everything they show comes from the routes above).

@@ -50,6 +50,7 @@ class InMemoryBankDouble:
         self.transfers: dict[str, dict[str, Any]] = {}
         self.keys: list[str] = []
         self.auth: dict[str, Any] | None = None
+        self.balance = "900.00"  # what `profile` answers for the one account (asked again before authorising)
 
     async def lookup_customer(self, **kw: str | None) -> dict[str, Any]:
         if kw.get("qr_token") != "QR-OK":
@@ -57,7 +58,7 @@ class InMemoryBankDouble:
         return {"customer_id": "C1", "name": "测试客户", "language": "zh", "matched_by": "qr_token"}
 
     async def profile(self, customer_id: str) -> dict[str, Any]:
-        return dict(PROFILE)
+        return {**PROFILE, "accounts": [{**PROFILE["accounts"][0], "balance": self.balance}]}
 
     async def bookings(self, customer_id: str) -> list[dict[str, Any]]:
         return []
@@ -338,6 +339,7 @@ async def test_risk_warning_needs_acknowledgement(engine: JourneyEngine, bank: I
 
 
 async def test_authorisation_approved_via_staff_event(engine: JourneyEngine, bank: InMemoryBankDouble) -> None:
+    bank.balance = "100000.00"
     r = await to_confirm(engine, amount="60000")
     r = await engine.advance(roundtrip(r), {"text": "学费"})
     r = await engine.advance(roundtrip(r), {"action": "yes"})
@@ -355,6 +357,7 @@ async def test_authorisation_approved_via_staff_event(engine: JourneyEngine, ban
 
 
 async def test_authorisation_rejected_from_bank_status(engine: JourneyEngine, bank: InMemoryBankDouble) -> None:
+    bank.balance = "100000.00"
     r = await to_confirm(engine, amount="60000")
     r = await engine.advance(roundtrip(r), {"text": "学费"})
     r = await engine.advance(roundtrip(r), {"action": "yes"})
@@ -364,7 +367,20 @@ async def test_authorisation_rejected_from_bank_status(engine: JourneyEngine, ba
     assert r.journey.status == "rejected" and "未获授权" in r.text("zh")
 
 
-async def test_cancel_while_waiting_for_authorisation(engine: JourneyEngine) -> None:
+async def test_balance_is_checked_again_before_an_authorisation_is_raised(
+    engine: JourneyEngine, bank: InMemoryBankDouble
+) -> None:
+    r = await to_confirm(engine, amount="60000")  # the balance is 900: nobody is asked to authorise this
+    r = await engine.advance(roundtrip(r), {"text": "学费"})
+    r = await engine.advance(roundtrip(r), {"action": "yes"})
+    assert r.journey.status != "waiting_authorization" and r.authorization is None and r.handoff is None
+    assert r.awaiting == {"kind": "slot", "step": "details", "slot": "amount"}  # asked again
+    assert "不足" in r.text("zh") and "900.00" in r.text("zh")
+    assert "authorization_facts" not in r.state["results"]
+
+
+async def test_cancel_while_waiting_for_authorisation(engine: JourneyEngine, bank: InMemoryBankDouble) -> None:
+    bank.balance = "100000.00"
     r = await to_confirm(engine, amount="60000")
     r = await engine.advance(roundtrip(r), {"text": "学费"})
     r = await engine.advance(roundtrip(r), {"action": "yes"})

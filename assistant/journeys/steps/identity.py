@@ -14,12 +14,18 @@ from assistant.journeys.ports import BankError, BankNotFound, BankUnavailable
 from assistant.journeys.runtime import NEXT, Outcome, Run, stop, wait
 from assistant.journeys.spec import IdentifyStep, PrecheckStep
 from assistant.journeys.types import JourneyInput
+from integrations.pii_names import mask_name
 
 BOOKING_CODE = re.compile(r"(?<![A-Za-z0-9])(BK[0-9A-Z]{6})(?![A-Za-z0-9])", re.IGNORECASE)
 QR_TOKEN = re.compile(r"(?<![A-Za-z0-9])(QR-[0-9A-Z-]{4,})(?![A-Za-z0-9-])", re.IGNORECASE)
 PHONE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
 STRONG = {"id_card", "passport", "qr"}
 MAX_ATTEMPTS = 3
+
+
+def _gender(id_number: str) -> str | None:
+    """M or F from a resident ID number (GB 11643: the 17th digit is odd for men); None otherwise."""
+    return ("M" if int(id_number[16]) % 2 else "F") if len(id_number) == 18 and id_number[16].isdigit() else None
 
 
 def _identity(inp: JourneyInput) -> tuple[str, dict[str, str]] | None:
@@ -88,6 +94,9 @@ async def identify(step: IdentifyStep, run: Run, inp: JourneyInput | None) -> Ou
         run.suggest("retry", "human", "cancel")
         return wait(kind="identify", step=step.id, methods=list(step.methods))
     state.customer = {**ref, "verified_by": method}
+    if method == "id_card" and (gender := _gender(args.get("id_number", ""))):
+        state.customer["gender"] = gender  # so the avatar says 张先生 / 张女士 aloud, never the full name
+    state.customer["addressed_as"] = addressed_as(state.customer)
     run.say("engine.identified")
     return NEXT
 
@@ -143,8 +152,12 @@ async def precheck(step: PrecheckStep, run: Run, inp: JourneyInput | None) -> Ou
             run.say("engine.bank_rejected", reason=run.reason("profile_unavailable"))
             return stop("failed")
     profile = state.profile or {}
-    if state.customer is not None and "name" not in state.customer:
-        state.customer["name"] = profile.get("name")
+    if state.customer is not None:
+        if "name" not in state.customer:
+            state.customer["name"] = profile.get("name")
+        for key in ("name_en", "gender"):  # how the avatar addresses them aloud (张先生 / Ms Clark)
+            if profile.get(key) and key not in state.customer:
+                state.customer[key] = profile[key]
     bookings = profile.get("bookings")
     if bookings is None:  # a gateway whose profile carries no bookings: ask the booking system
         try:
@@ -166,5 +179,24 @@ async def precheck(step: PrecheckStep, run: Run, inp: JourneyInput | None) -> Ou
             documents="、".join(d.zh for d in docs),
             documents_en=", ".join(d.en for d in docs),
         )
-        run.card("lead", {"zh": "待补材料", "en": "Documents needed"}, application=app.get("id"), missing=missing)
+        run.card("lead", {"zh": "待补材料", "en": "Documents needed"}, missing=[{"zh": d.zh, "en": d.en} for d in docs])
     return NEXT
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def addressed_as(customer: dict[str, Any]) -> dict[str, str]:
+    """How the screen greets the customer in a public lobby: 张先生 / Mr Zhang when the gender is known
+    from the ID card, else the masked name (张*, Z**** W**); never the full name."""
+    name = str(customer.get("name") or "")
+    name_en = str(customer.get("name_en") or "")
+    title = {"M": ("先生", "Mr"), "F": ("女士", "Ms")}.get(str(customer.get("gender") or "").upper())
+    zh = f"{name[0]}{title[0]}" if title and name else mask_name(name)
+    if title and name_en:
+        parts = name_en.split()
+        surname = parts[0] if _CJK.match(name) else parts[-1]  # Zhang Wei: surname first; Emily Clark: last
+        en = f"{title[1]} {surname}"
+    else:
+        en = mask_name(name_en or name)
+    return {"zh": zh, "en": en}

@@ -17,6 +17,7 @@ from assistant.journeys.render import render_value
 from assistant.journeys.runtime import NEXT, Outcome, Run, stop, wait
 from assistant.journeys.slots import yes_no
 from assistant.journeys.spec import AuthoriseStep, CollectStep, ConfirmStep, DeliverStep, ExecuteStep, RiskScreenStep
+from assistant.journeys.steps import authorisation_facts
 from assistant.journeys.types import JourneyInput
 
 RISK_ORDER = {"C1": 1, "C2": 2, "C3": 3, "C4": 4, "C5": 5}
@@ -183,6 +184,9 @@ async def authorise(step: AuthoriseStep, run: Run, inp: JourneyInput | None) -> 
         return NEXT
     awaited = state.awaiting or {}
     if awaited.get("kind") != "authorization" or awaited.get("step") != step.id:
+        refused = await authorisation_facts.gather(run, str(auth_id))  # balance and payee, checked now
+        if refused is not None:
+            return refused
         run.say(f"{run.flow.name}.{step.id}", step.prompt)
         run.card("authorization", {"zh": "等待授权", "en": "Awaiting authorisation"}, authorization_id=auth_id)
         run.authorization = {"id": auth_id, "status": "pending"}

@@ -1,0 +1,1 @@
+"""WebRTC support on the server: ICE servers (STUN/TURN) for the kiosk and the expert console."""
