@@ -65,6 +65,9 @@ class Facts:
     sure: bool = True
     act_sure: bool = True
     offer_pending: bool = False
+    not_the_journey: bool = False
+    could_answer: bool = False
+    follow_up: bool = False
 
 
 FACT_NAMES = frozenset(Facts.__dataclass_fields__)

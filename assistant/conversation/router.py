@@ -46,6 +46,9 @@ JOURNEY_ACTIONS = {
     "journey_reply": "reply",
 }
 DIALOGUE_REPLIES = {"greeting", "thanks", "goodbye"}
+# Slots that fill a journey's question when it is asked but say nothing alone about what the turn wants
+# ("工商银行的定期利率多少" names a bank; it is not an answer to the deposit's amount question).
+CONTEXT_SLOTS = frozenset({"bank"})
 
 
 class Knowledge(Protocol):
@@ -85,10 +88,12 @@ class TurnRouter:
         business = self.catalogue.get(understood.business)
         in_journey = self._journeys is not None and is_active(turn.state)
         current = (turn.state.get("journey_info") or {}).get("name") if in_journey else None
-        fills = False
+        slots = {k: v for k, v in slots.items() if k not in CONTEXT_SLOTS}
+        fills = could_answer = False
         if in_journey and self._journeys is not None:
             awaited = self._journeys.awaited_slot(turn.state)
             fills = awaited is not None and (bool(slots) or self._journeys.answers_awaited(turn.state, text))
+            could_answer = fills or (awaited is not None and self._journeys.could_answer_awaited(turn.state, text))
         journey = business.journey if business is not None else None
         return Facts(
             act=understood.act,
@@ -97,11 +102,13 @@ class TurnRouter:
             in_journey=in_journey,
             cancel=in_journey and wants_cancel(text),
             fills_awaited=fills,
+            could_answer=could_answer,
             other_journey=journey is not None and journey != current,
             confident=understood.confidence >= SWITCH_MIN_CONFIDENCE,
             sure=understood.source == "rule" or understood.confidence >= SURE_MIN_CONFIDENCE,
             act_sure=understood.source != "model" or understood.act_confidence >= ACT_SURE_MIN_CONFIDENCE,
             offer_pending=not in_journey and isinstance(turn.state.get("offered"), str),
+            not_the_journey=business is not None and business.excludes(text),
             has_slots=bool(slots),
             answered_by_journey=business is not None and business.answered_by_journey,
             question_cue=looks_like_question(text),
@@ -110,7 +117,7 @@ class TurnRouter:
     async def route(
         self, turn: TurnLike, text: str, understood: TurnUnderstanding, slots: dict[str, Any], context: Context
     ) -> TurnOut:
-        facts = self.facts(turn, text, understood, slots)
+        facts = dataclasses.replace(self.facts(turn, text, understood, slots), follow_up=context.followed_up)
         action, row = self.table.decide(facts)
         turn.state["last_route"] = {"action": action, "rule": row}
         offered = turn.state.pop("offered", None)  # an offer stands for the next turn only
@@ -218,7 +225,8 @@ class TurnRouter:
     async def _do_answer_business(
         self, turn: TurnLike, text: str, u: TurnUnderstanding, slots: dict[str, Any], context: Context
     ) -> TurnOut:
-        """A business the kiosk cannot do: how and where, cited; never a journey."""
+        """A business the kiosk cannot do (or wording its journey does not serve): how and where, cited;
+        never a journey."""
         business = self.catalogue.get(u.business)
         assert business is not None
         title = business.title.pick(turn.language)
@@ -237,7 +245,8 @@ class TurnRouter:
                     where=where,
                 )
             )
-        prefix = replies.render("not_at_kiosk", turn.language, title=title, where=where) if u.act == "request" else ""
+        refer = u.act == "request" and business.refer and business.kind == "knowledge"
+        prefix = replies.render("not_at_kiosk", turn.language, title=title, where=where) if refer else ""
         out = await self.grounded(turn, text, answer, prefix=prefix)
         return out
 

@@ -8,12 +8,13 @@ documents it names, or goes to a colleague. Validated at load: a typo names the 
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from assistant.nlu.data import DATA_DIR, NluDataError
 
@@ -41,6 +42,24 @@ class Business(BaseModel):
     where: Literal["counter", "app", "hotline", "kiosk", "atm"] | None = None
     ticket: str | None = None
     answered_by_journey: bool = False  # a question about it is answered with the customer's own data
+    refer: bool = True  # a request is told first that it is done elsewhere ("...需要到柜台办理")
+    # Wording that names this business but asks for what its journey does not do ("取定期" is not opening
+    # one): such a turn is answered from the business's documents, never started or offered.
+    not_the_journey: list[str] = Field(default_factory=list)
+
+    @field_validator("not_the_journey")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"not_the_journey {pattern!r}: {exc}") from None
+        return patterns
+
+    def excludes(self, text: str) -> bool:
+        """Whether the text asks for something this business's journey does not do."""
+        return any(re.search(p, text, re.IGNORECASE) for p in self.not_the_journey)
 
     @model_validator(mode="after")
     def _journey_matches_kind(self) -> Business:

@@ -125,11 +125,13 @@ def test_hold_stops_the_money_step_and_calls_a_colleague(runs: dict[str, Any]) -
     assert run["reviewed"]  # the compliance pass ran when the visit ended
 
 
-def test_warning_names_the_pattern_first(runs: dict[str, Any]) -> None:
+def test_a_money_scam_named_with_the_request_is_held_for_a_colleague_and_named_first(runs: dict[str, Any]) -> None:
+    """Every script that ends in sending money holds the money step (a warned customer may confirm anyway)."""
     (out,) = runs["warn"]["outs"]
-    assert decision(out)["action"] == "warn"
-    assert out.reply.text.startswith("请先停一下") and "冒充亲友" in out.reply.text
-    assert out.handoff is None
+    assert decision(out)["action"] == "hold"
+    assert out.reply.text.startswith("您说的情况很像冒充亲友") and "工作人员" in out.reply.text
+    assert out.handoff is not None and out.handoff["reason"] == "risk"
+    assert out.journey is None or out.journey.status != "completed"
 
 
 def test_consent_is_recorded_gaze_is_not_and_phone_at_ear_warns_during_a_transfer(runs: dict[str, Any]) -> None:

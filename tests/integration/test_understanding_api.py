@@ -43,7 +43,7 @@ def test_a_business_the_kiosk_cannot_do_gets_its_cited_how_and_where_and_no_jour
     [
         ("基金能随时赎回吗", "wealth_products"),
         ("理财到期了钱怎么回来", "wealth_products"),
-        ("定期存款提前取出来利息怎么算", "time_deposit"),
+        ("定期存款利率现在是多少", "time_deposit"),
     ],
 )
 def test_a_question_about_a_business_is_answered_and_offers_to_start_it(app_client, text, business):
@@ -71,3 +71,14 @@ def test_an_english_follow_up_is_read_within_the_visits_topic(app_client):
     cited = [c["doc_id"] for c in follow["reply"]["citations"]]
     assert cited and cited[0].startswith("account-opening-foreigner"), follow["reply"]
     assert "passport" in follow["reply"]["text"].lower()
+
+
+@pytest.mark.parametrize("text", ["定期存款提前取出来利息怎么算", "把那个一年定期取两万出来"])
+def test_taking_out_a_time_deposit_is_answered_and_never_offers_to_open_one(app_client, text):
+    """The time-deposit journey opens deposits; withdrawing one is answered from its documents (a customer
+    once confirmed a new deposit when she wanted her money out)."""
+    sid = start(app_client)
+    turn = say(app_client, sid, text)
+    assert turn["business"] == "time_deposit" and turn["journey"] is None
+    assert turn["reply"]["citations"]
+    assert not any(s.startswith("办理") for s in turn["reply"]["suggestions"])

@@ -86,3 +86,22 @@ def test_exemplars_map_to_catalogue_businesses_and_acts() -> None:
     assert all(shipped_catalogue().get(r.business) is not None for r in rows)
     assert {r.act for r in rows} <= set(ACTS)
     assert LABELLED_DIR.is_dir()
+
+
+def test_withdrawing_or_looking_up_a_time_deposit_is_not_opening_one() -> None:
+    business = shipped_catalogue().businesses["time_deposit"]
+    for text in ("把那个一年定期取两万出来", "帮我查查我的定期啥时候到期", "I want to withdraw my fixed deposit early"):
+        assert business.excludes(text), text
+    for text in ("我要存定期", "存两万定期一年", "定期存款利率多少", "I'd like to open a fixed deposit"):
+        assert not business.excludes(text), text
+
+
+def test_a_catalogue_with_a_broken_not_the_journey_pattern_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(
+        "businesses:\n  transfer:\n    kind: journey\n    journey: transfer\n"
+        "    title: {zh: 转账, en: transfer}\n    not_the_journey: ['(unclosed']\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(NluDataError, match="not_the_journey"):
+        load_catalogue(path)

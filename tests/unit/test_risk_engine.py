@@ -187,10 +187,14 @@ def test_a_scam_told_during_a_time_deposit_holds_it(engine: RiskEngine) -> None:
     assert "安全账户" in said and "不会让您" in said and "同事" in said  # the pattern, its advice, a colleague
 
 
-def test_scripts_without_a_floor_still_only_warn_at_the_money_step(engine: RiskEngine) -> None:
+def test_every_scam_script_holds_the_money_step_a_warning_alone_is_not_enough(engine: RiskEngine) -> None:
+    """Warned customers confirmed anyway in a usability run (3 of 11 scam visits): every script that ends
+    in sending money holds the money step for a colleague."""
+    assert all(p.money_floor == "hold" for p in engine.rules.patterns.values())
     state = transfer_state(payee="王磊")
     engine.hear(state, "网店客服说我买的东西有质量问题要给我退款")
-    assert engine.assess(state).action == "warn"
+    decision = engine.assess(state)
+    assert decision.action == "hold" and any(r.startswith("floor:hold") for r in decision.reasons)
 
 
 def test_a_payee_on_the_fraud_list_named_anywhere_holds_the_visit(engine: RiskEngine) -> None:

@@ -3,6 +3,7 @@ checked over every combination of facts (not a few hand-picked turns)."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from pathlib import Path
 
@@ -36,6 +37,8 @@ FLAGS = [
     "sure",
     "act_sure",
     "offer_pending",
+    "not_the_journey",
+    "could_answer",
 ]
 
 
@@ -91,6 +94,8 @@ def test_asking_for_a_person_always_hands_off_and_a_complaint_too() -> None:
     for facts, action, _ in DECIDED:
         if facts.business == "human_agent":
             assert action == "handoff_requested"
+        elif facts.in_journey and facts.could_answer and not facts.act_sure and not facts.cancel:
+            assert action == "journey_reply"  # an unsure complaint that answers the journey's question
         elif facts.act == "complaint" or facts.business == "complaint":
             assert action == "handoff_complaint"
 
@@ -98,6 +103,9 @@ def test_asking_for_a_person_always_hands_off_and_a_complaint_too() -> None:
 def test_inside_a_journey_yes_no_and_cancel_act_on_the_journey() -> None:
     for facts, action, _ in DECIDED:
         if not facts.in_journey or facts.business in ("human_agent", "complaint") or facts.act == "complaint":
+            continue
+        if facts.could_answer and not facts.act_sure and not facts.cancel:
+            assert action == "journey_reply"  # the journey reads an unsure yes or no itself
             continue
         if facts.cancel:
             assert action == "journey_cancel"
@@ -143,6 +151,30 @@ def test_an_offer_is_taken_by_a_yes_or_a_bare_request_and_declined_by_a_no() -> 
     assert shipped_routing().decide(Facts(act="request", business="unclear", **ask))[0] == "accept_offer"
     assert shipped_routing().decide(Facts(act="deny", business="none", **ask))[0] == "decline_offer"
     assert shipped_routing().decide(Facts(act="confirm", business="none", kind="none"))[0] == "idle_control"
+
+
+def test_an_answer_to_the_journeys_question_goes_to_the_journey_unless_the_act_is_sure() -> None:
+    unsure = Facts(act="complaint", business="complaint", kind="handoff", in_journey=True, could_answer=True)
+    assert shipped_routing().decide(dataclasses.replace(unsure, act_sure=False))[0] == "journey_reply"
+    assert shipped_routing().decide(unsure)[0] == "handoff_complaint"  # said surely (or by a rule): a person
+    for facts, action, _ in DECIDED:
+        unsure_answer = facts.could_answer and not facts.act_sure and not facts.cancel
+        if facts.in_journey and unsure_answer and facts.business != "human_agent":
+            assert action == "journey_reply", facts
+
+
+def test_wording_the_journey_does_not_serve_never_starts_offers_or_switches_to_it() -> None:
+    for facts, action, _ in DECIDED:
+        if facts.not_the_journey and facts.kind == "journey":
+            assert action not in ("start_journey", "answer_and_offer", "journey_switch"), facts
+    facts = Facts(act="request", business="transfer", kind="journey", not_the_journey=True)
+    assert shipped_routing().decide(facts)[0] == "answer_business"
+
+
+def test_a_follow_up_read_within_the_topic_never_starts_a_journey_on_its_own() -> None:
+    facts = Facts(act="question", business="statement_printing", kind="journey", answered_by_journey=True)
+    assert shipped_routing().decide(facts)[0] == "start_journey"  # "打印流水" named: its data is the answer
+    assert shipped_routing().decide(dataclasses.replace(facts, follow_up=True))[0] == "answer_and_offer"
 
 
 def test_switching_journeys_needs_a_sure_request_without_slot_values() -> None:

@@ -11,6 +11,7 @@ Result keys (present only when found):
   account_number (a payee's card or account number: any Luhn-valid card number, or 12 to 25 digits
   that are not a card, an ID or a phone, e.g. 账号是1101 0500 0100 4004),
   payee (a real name), payee_relation (mother, son... when the payee is named by relation: 给我妈转),
+  bank (a known bank named: 工行 / 中国工商银行 -> 工商银行),
   currency (a foreign currency named, else the amount's), currencies [...],
   term {months, text}, product {id, name, kind, risk_level}, products [...],
   errors [{slot, reason, text}]  (e.g. an ID number whose check digit is wrong).
@@ -24,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.nlu.slots.amounts import Amount, find_amounts
+from assistant.nlu.slots.banks import find_bank
 from assistant.nlu.slots.datetimes import When, find_when
 from assistant.nlu.slots.identity import Found, find_identifiers, id_check_char, id_problem, luhn_ok
 from assistant.nlu.slots.lexicon import Mention, Term, find_currencies, find_products, find_terms
@@ -80,8 +82,12 @@ def extract_slots(text: str, now: datetime | None = None) -> dict[str, Any]:
     errors: list[dict[str, str]] = []
 
     for item in find_identifiers(work, today=now.date()):
-        if item.kind == "card_number" and item.problem and _ACCOUNT_CONTEXT.search(work):
-            slots.setdefault("account_number", item.value)  # 账号: bank account numbers carry no Luhn digit
+        if item.kind == "card_number" and item.problem == "bad_check_digit":
+            # Customers say 卡号 for account numbers too, and account numbers carry no Luhn digit (this bank's
+            # are 16 digits): kept as the payee's number, which the bank checks while it is collected.
+            slots.setdefault("account_number", item.value)
+            if not _ACCOUNT_CONTEXT.search(work):  # said to be a card: as a card number it fails its check
+                errors.append({"slot": item.kind, "reason": item.problem, "text": work[item.start : item.end]})
         elif item.problem:
             errors.append({"slot": item.kind, "reason": item.problem, "text": work[item.start : item.end]})
         else:
@@ -132,6 +138,10 @@ def extract_slots(text: str, now: datetime | None = None) -> dict[str, Any]:
         slots["payee"] = payee.name
     if payee is not None and payee.relation:
         slots["payee_relation"] = payee.relation
+
+    bank = find_bank(work)
+    if bank is not None:
+        slots["bank"] = bank
 
     products = find_products(work)
     if products:

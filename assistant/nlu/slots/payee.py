@@ -1,11 +1,11 @@
 """Payee names: 转给张三, 给李四转五千, 收款人是王芳, "transfer 500 to Zhang San", "payee is Li Si".
 
 A name is taken from what follows a transfer word up to where the sentence moves on (an amount, a
-verb, 的/账户/卡, punctuation or the end): two to four Chinese characters, or one to three
-capitalised English words. Words that are clearly not people (卡, 账户, 银行...) are rejected rather
-than guessed. A relation word (给我妈转, 帮我女儿打, "pay my mother") is not a name: it comes back as
-`relation` (a key such as `mother`, see `relations.py`) with no name, so the journey still asks for the
-account holder's name; "给我妈刘芳转" gives both.
+verb, 的/账户/卡, punctuation or the end): two to four Chinese characters, a company or shop's whole name
+(up to 有限公司, 商行, 超市...), or one to three capitalised English words. Words that are clearly not
+people (卡, 账户, 银行...) are rejected rather than guessed. A relation word (给我妈转, 帮我女儿打, "pay my
+mother") is not a name: it comes back as `relation` (a key such as `mother`, see `relations.py`) with no
+name, so the journey still asks for the account holder's name; "给我妈刘芳转" gives both.
 """
 
 from __future__ import annotations
@@ -40,8 +40,17 @@ _ZH_PATTERNS = (
         rf"(?:错了|不对|搞错|弄错|写错|说错)[了]?[,，\s]*(?:应该)?(?:是|为|改成|改为)(?P<name>[\u4e00-\u9fff]{{2,4}}?){_STOP}"
     ),
 )
+# A company or shop as payee (收款人深圳鑫汇科技有限公司): the whole name, up to its kind of organisation.
+_ORG_SUFFIX = (
+    r"(?:股份有限公司|有限责任公司|有限公司|分公司|公司|集团|工厂|厂|商行|商店|超市|门市部|中心|学校|幼儿园|医院|"
+    r"事务所|合作社|工作室|大学|学院|物业)"
+)
+_ORG_PATTERN = re.compile(
+    r"(?:收款人|收款方|收款单位|收款的|户名|对方|转账给|转帐给|转钱给|转给|汇款给|汇给|打给|付给|打款给|转到|给)"
+    rf"(?:是|为|叫|:)?(?P<name>[\u4e00-\u9fff（）()]{{2,24}}?{_ORG_SUFFIX})"
+)
 _NOT_A_NAME = re.compile(
-    r"卡|账|帐|银行|钱|现金|这个|那个|别人|他的|她的|我的|一下|自己|对方|多少|手机|支付宝|微信|错|不对|应该"
+    r"卡|账|帐|银行|钱|现金|这个|那个|别人|他的|她的|我的|一下|自己|对方|多少|手机|支付宝|微信|错|不对|应该|公司|单位"
 )
 _CAP_NAME = r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}"
 _FAMILY = EN_RELATION
@@ -55,6 +64,9 @@ _EN_STOPWORDS = {"The", "My", "This", "That", "Another", "It", "Me", "Him", "Her
 
 def find_payee(text: str) -> Payee | None:
     """The first payee named in `text` (normalised), or None: a name, a relation, or both."""
+    org = _ORG_PATTERN.search(text)
+    if org is not None and not re.search(r"卡|账|帐", org.group("name")):
+        return Payee(org.group("name"), org.start("name"), org.end("name"))
     for pattern in _ZH_PATTERNS:
         for m in pattern.finditer(text):
             relation, name = split_relation(m.group("name"))
