@@ -82,6 +82,9 @@ def configure_logging(level: str = "INFO", json_output: bool = True) -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+        # a logging.config call elsewhere (alembic's, uvicorn's own) may have disabled them or set a level
+        logger.disabled = False
+        logger.setLevel(logging.NOTSET)
     logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))
 
 

@@ -9,6 +9,7 @@ from assistant.cli.asr import bench_asr
 from bench.avatar import cli as bench_avatar
 from bench.conversation import cli as bench_conversation
 from bench.corrector import cli as bench_corrector
+from bench.faults import cli as bench_faults
 from bench.risk import cli as bench_risk
 
 app = typer.Typer(help="Benchmarks (speed, memory, quality on real data).", no_args_is_help=True)
@@ -16,6 +17,7 @@ app.command("asr")(bench_asr)
 app.command("avatar")(bench_avatar)
 app.command("conversation")(bench_conversation)
 app.command("corrector")(bench_corrector)
+app.command("faults")(bench_faults)
 app.command("risk")(bench_risk)
 
 
