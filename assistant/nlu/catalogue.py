@@ -16,7 +16,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from assistant.nlu.data import DATA_DIR, NluDataError
+from assistant.nlu.data import DATA_DIR, NluDataError, checked_patterns
 
 Kind = Literal["journey", "knowledge", "handoff", "none"]
 NO_BUSINESS = "none"
@@ -50,12 +50,7 @@ class Business(BaseModel):
     @field_validator("not_the_journey")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"not_the_journey {pattern!r}: {exc}") from None
-        return patterns
+        return checked_patterns(patterns, "not_the_journey")
 
     def excludes(self, text: str) -> bool:
         """Whether the text asks for something this business's journey does not do."""

@@ -29,6 +29,16 @@ M = TypeVar("M", bound=BaseModel)
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
+def checked_patterns(patterns: list[str], what: str) -> list[str]:
+    """The regular expressions of a data file, each compiled once to refuse a broken one with its error."""
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"{what} {pattern!r}: {exc}") from exc
+    return patterns
+
+
 class NluDataError(ValueError):
     """A data file that cannot be used; the message names the file and the problem."""
 
@@ -56,12 +66,7 @@ class Rule(BaseModel):
     @field_validator("patterns")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"bad regex {pattern!r}: {exc}") from exc
-        return patterns
+        return checked_patterns(patterns, "bad regex")
 
 
 class RuleFile(BaseModel):
