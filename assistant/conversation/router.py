@@ -25,7 +25,8 @@ from assistant.conversation.policy import (
     Facts,
     RoutingTable,
 )
-from assistant.conversation.schemas import Card, Citation, JourneyInfo, Reply, TurnOut
+from assistant.conversation.reply_parts import citation_of, citations_card, lang, say
+from assistant.conversation.schemas import JourneyInfo, Reply, TurnOut
 from assistant.journeys import AdvanceResult
 from assistant.llm.port import Rephraser
 from assistant.nlu.catalogue import Business, Catalogue
@@ -407,26 +408,3 @@ class TurnRouter:
             key if ticket.new else "handoff_already", turn.language, position=max(ticket.position - 1, 0)
         )
         return TurnOut(reply=Reply(text=text, language=lang(turn.language)), handoff=ticket.to_dict())
-
-
-def say(key: str, language: str, suggestions: list[str] | None = None, **values: Any) -> Reply:
-    return Reply(text=replies.render(key, language, **values), language=lang(language), suggestions=suggestions or [])
-
-
-def lang(language: str) -> Any:
-    return replies.reply_language(language)
-
-
-def citation_of(raw: dict[str, Any]) -> Citation:
-    effective = raw.get("effective_from")
-    return Citation(
-        doc_id=str(raw.get("doc_id", "")),
-        title=str(raw.get("title", "")),
-        snippet=str(raw.get("snippet", "")),
-        section=raw.get("section"),
-        effective_from=None if effective is None else str(effective),
-    )
-
-
-def citations_card(citations: list[Citation]) -> Card:
-    return Card(type="citations", title="依据", data={"items": [c.model_dump() for c in citations]})

@@ -31,7 +31,8 @@ from assistant.conversation.journeys import (
 from assistant.conversation.locks import SessionLocks
 from assistant.conversation.money_audit import audit_money_steps
 from assistant.conversation.policy import shipped_routing
-from assistant.conversation.router import Knowledge, TurnRouter, lang, say
+from assistant.conversation.reply_parts import lang, say
+from assistant.conversation.router import Knowledge, TurnRouter
 from assistant.conversation.schemas import (
     EventIn,
     JourneyInfo,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pypinyin import lazy_pinyin
+
 from assistant.journeys.ports import BankError, BankNotFound, BankUnavailable
 from assistant.journeys.runtime import NEXT, Outcome, Run, stop, wait
 from assistant.journeys.spec import IdentifyStep, PrecheckStep
@@ -198,5 +200,10 @@ def addressed_as(customer: dict[str, Any]) -> dict[str, str]:
         surname = parts[0] if _CJK.match(name) else parts[-1]  # Zhang Wei: surname first; Emily Clark: last
         en = f"{title[1]} {surname}"
     else:
-        en = mask_name(name_en or name)
+        en = mask_name(name_en or _romanised(name))
     return {"zh": zh, "en": en}
+
+
+def _romanised(name: str) -> str:
+    """陈静 -> Chen Jing, for an English sentence when the bank has no English name."""
+    return " ".join(syllable.capitalize() for syllable in lazy_pinyin(name)) if _CJK.match(name) else name
