@@ -13,8 +13,8 @@ Faults, in turn, while `--customers` customers are mid-visit:
   (`ALLOW_CONNECTIONS false` + `pg_terminate_backend`), then it accepts them again: what a restart looks like
   to the replicas, without stopping a server others use.
 A customer behaves as a kiosk would: on a 5xx or a broken connection it waits and sends the same thing again;
-when the bank is unavailable at the money step it says "重试". Every visit transfers a distinct amount, so
-the sandbox's own ledger tells whether any money moved twice.
+when the bank is unavailable it says "重试", and it confirms again when the kiosk asks for the confirmation.
+Every visit transfers a distinct amount, so the sandbox's own ledger tells whether any money moved twice.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from bench.conversation import ZHANG_WEI_ID, Server, free_port, load_average, ma
 
 TRANSFER = ["我要转账", "收款人李秀英", "1101050001002002", "示范银行", "{amount}元", "不用", "确认"]
 RETRY_TEXT = "重试"
+CONFIRM_TEXT = "确认"
 VISIT_DEADLINE_S = 150.0
 
 
@@ -211,7 +212,10 @@ async def _visit(client: httpx.AsyncClient, visit: Visit, clock: Clock, think_s:
             visit.status = f"stuck:{(out.get('journey') or {}).get('status')}"
             return
         await asyncio.sleep(1.0)
-        out = await _send(client, visit, f"/api/v1/sessions/{sid}/turns", {"text": RETRY_TEXT}, clock)
+        # answer what the kiosk asks now: its confirmation again (after a retried check) or "retry"
+        asking = (out.get("journey") or {}).get("step")
+        text = CONFIRM_TEXT if asking == "confirm" else RETRY_TEXT
+        out = await _send(client, visit, f"/api/v1/sessions/{sid}/turns", {"text": text}, clock)
         visit.turns += 1
         if out is None:
             visit.status = "lost"

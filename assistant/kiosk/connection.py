@@ -19,6 +19,7 @@ from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from assistant.conversation.guard import InputRejected
 from assistant.conversation.schemas import EventIn, SessionCreate, TurnIn, TurnOut
@@ -122,6 +123,14 @@ class KioskConnection:
             job = await self._jobs.get()
             try:
                 await job()
+            except DBAPIError as exc:
+                if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+                    log.exception("kiosk job failed")
+                    await self.send(p.error("internal", "something went wrong; please try again"))
+                    continue
+                # the database is away (a restart, a failover): the page shows "please wait", nothing is lost
+                log.warning("kiosk: database unavailable (%s)", type(exc.orig).__name__)
+                await self.send({**p.error("unavailable", "briefly unavailable; please try again"), "retry_after_s": 5})
             except Exception:  # one failed job must not end the visit
                 log.exception("kiosk job failed")
                 await self.send(p.error("internal", "something went wrong; please try again"))

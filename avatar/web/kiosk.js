@@ -197,6 +197,8 @@ const HANDLERS = {
   },
   error(msg) {
     console.warn("kiosk server error", msg.code, msg.message);
+    // the server's database is away for a moment: tell the customer to wait, then they try again
+    if (msg.code === "unavailable") notice(t("busy.wait"));
   },
   pong() {},
 };

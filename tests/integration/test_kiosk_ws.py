@@ -259,3 +259,21 @@ def test_staff_messages_on_the_bus_reach_the_page(client: TestClient, kiosk: Kio
     reply, _ = kiosk.speak_turn("你好")  # the next interaction starts a new session
     new = kiosk.wait_for(lambda m: m["type"] == "session" and m["session_id"] != session["session_id"], after=mark)
     assert new["resumed"] is False and reply["turn"]["reply"]["text"]
+
+
+def test_a_database_outage_tells_the_page_to_wait_and_the_visit_carries_on(
+    client: TestClient, kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PostgreSQL restart must not look like a crash to the customer: the page is told to wait."""
+    from sqlalchemy.exc import OperationalError
+
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    monkeypatch.setattr(client.app.state.sessions, "get", refused)
+    kiosk.send({"type": "text", "text": "我想查一下余额"})
+    error = kiosk.wait_for(lambda m: m["type"] == "error")
+    assert error["code"] == "unavailable" and error["retry_after_s"] > 0
+    monkeypatch.undo()
+    reply, _speech = kiosk.speak_turn("我想查一下余额")
+    assert reply["turn"]["reply"]["text"]
