@@ -237,13 +237,21 @@ class KioskConnection:
             SessionCreate(channel="kiosk", branch_id=self.branch_id, device_id=self.device_id, language=self.language)
         )
         await self._adopt(created.session_id)
+        greeting = created.reply.model_dump(mode="json")
+        reply_id = self._next_reply_id()
         await self.send(
             {
                 "type": "session",
                 "session_id": created.session_id,
                 "resumed": False,
-                "greeting": created.reply.model_dump(mode="json"),
+                "greeting": greeting,
+                "reply_id": reply_id,  # the greeting is spoken too, in the visit's language
             }
+        )
+        language = str(greeting.get("language") or self.language)
+        said = greeting.get("speech")
+        self._start_speech(
+            reply_id, said if isinstance(said, str) else spoken(str(greeting.get("text", "")), language), language
         )
         return created.session_id
 

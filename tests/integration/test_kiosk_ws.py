@@ -277,3 +277,17 @@ def test_a_database_outage_tells_the_page_to_wait_and_the_visit_carries_on(
     monkeypatch.undo()
     reply, _speech = kiosk.speak_turn("我想查一下余额")
     assert reply["turn"]["reply"]["text"]
+
+
+@pytest.mark.parametrize(("language", "words"), [("zh", "您好"), ("en", "Hello")])
+def test_a_new_visits_greeting_is_spoken_in_its_language(client: TestClient, language: str, words: str) -> None:
+    k = Kiosk(client, client.app.state.demo_kiosk_token)
+    try:
+        k.send({"type": "hello", "language": language})
+        session = k.wait_for(lambda m: m["type"] == "session")
+        rid = session["reply_id"]
+        k.wait_for(lambda m: m["type"] == "speech_end" and m["reply_id"] == rid, timeout=90)
+        said = "".join(m["text"] for m in k.of_type("speech") if m["reply_id"] == rid)
+        assert said and words in said and words in session["greeting"]["text"]
+    finally:
+        k.close()
