@@ -210,10 +210,12 @@ CARD_LOSS_REPLACE = {"name": "card_loss", "step": "replacement", "status": "acti
 TRANSFER_DETAILS = {"name": "transfer", "step": "details", "status": "active"}
 
 
+@pytest.mark.parametrize("size", list(SIZES))
 def test_touch_first_yes_no_keypad_and_no_back_after_irreversible_step(
     launch_browser: Any,
     page_url: str,
     screenshot: Any,
+    size: str,
 ) -> None:
     replies = {
         "挂失": turn(
@@ -236,7 +238,7 @@ def test_touch_first_yes_no_keypad_and_no_back_after_irreversible_step(
         return [{"type": "reply", "reply_id": "R", "turn": replies[key]}] if key else []
 
     fake = FakeKiosk(on_text=answer)
-    page, errors = open_kiosk(launch_browser([AUTOPLAY]), page_url, fake, "portrait")
+    page, errors = open_kiosk(launch_browser([AUTOPLAY]), page_url, fake, size)
     page.click("#consent-decline")
     page.fill("#text", "挂失")
     page.press("#text", "Enter")
@@ -368,7 +370,7 @@ def test_english_visit_is_english_only(launch_browser: Any, page_url: str, scree
         return [{"type": "reply", "reply_id": "E1", "turn": t}]
 
     fake = FakeKiosk(on_text=answer)
-    for size in ("portrait", "landscape"):
+    for size in SIZES:
         page, errors = open_kiosk(launch_browser([AUTOPLAY]), page_url, fake, size)
         push_greeting(fake, f"S-{fake.sessions}")
         page.wait_for_selector(".suggestion >> text=查询余额")
