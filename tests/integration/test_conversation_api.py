@@ -139,10 +139,11 @@ def event(client, session_id: str, kind: str, data: dict) -> dict:
     return response.json()
 
 
-def test_id_card_identifies_the_customer_and_greets_by_name(app_client):
+def test_id_card_identifies_the_customer_and_greets_by_title_not_full_name(app_client):
+    """A public lobby: the screen greets 张先生 (gender from the ID card), never the full name."""
     sid = start(app_client)
     turn = event(app_client, sid, "id_card_read", {"id_number": ZHANG_WEI_ID})
-    assert "张伟" in turn["reply"]["text"]
+    assert "张先生" in turn["reply"]["text"] and "张伟" not in turn["reply"]["text"]
     view = app_client.get(f"/api/v1/sessions/{sid}").json()
     assert view["customer"]["customer_id"] == "C1001"
 
@@ -189,7 +190,7 @@ def test_booking_code_event_checks_in(app_client):
     assert cast is not None
     sid = start(app_client)
     turn = event(app_client, sid, "qr_scanned", {"qr_token": "QR-CJ-7A41D2E8"})
-    assert "陈静" in turn["reply"]["text"]
+    assert "陈*" in turn["reply"]["text"] and "陈静" not in turn["reply"]["text"]  # no gender from a QR: masked
     assert "收入证明" in turn["reply"]["text"]  # in-flight loan application missing a document
 
 
