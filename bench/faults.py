@@ -12,8 +12,9 @@ Faults, in turn, while `--customers` customers are mid-visit:
 - database outage: the run's database refuses connections and every open one is terminated
   (`ALLOW_CONNECTIONS false` + `pg_terminate_backend`), then it accepts them again: what a restart looks like
   to the replicas, without stopping a server others use.
-A customer behaves as a kiosk would: on a 5xx or a broken connection it waits and sends the same thing again;
-when the bank is unavailable it says "重试", and it confirms again when the kiosk asks for the confirmation.
+A customer behaves as a kiosk customer would: on a 5xx or a broken connection the page waits and sends the
+same turn again, with the same `turn_id`; while the bank is busy ("您可以说“重试”") the customer says 重试
+before going on, puts the ID card on the reader again when asked, and confirms again when asked to.
 Every visit transfers a distinct amount, so the sandbox's own ledger tells whether any money moved twice.
 """
 
@@ -131,6 +132,7 @@ class Visit:
     ended_at: float = 0.0
     answers: list[tuple[float, bool]] = field(default_factory=list)  # (when, served) per request
     last_reply: str = ""
+    trace: list[str] = field(default_factory=list)  # each request: when, what, status, where the visit is
 
 
 @dataclass
@@ -165,9 +167,17 @@ def recovery_s(fault: dict[str, Any], visits: list[Visit]) -> dict[str, Any]:
 async def _send(client: httpx.AsyncClient, visit: Visit, path: str, body: dict[str, Any], clock: Clock) -> Any:
     """POST until it is answered (a kiosk shows "please wait" and tries again), within the visit's deadline."""
     deadline = time.monotonic() + VISIT_DEADLINE_S
+    if path.endswith(("/turns", "/events")):  # resent with the same id: answered again, never applied twice
+        body = {**body, "turn_id": uuid.uuid4().hex}
     while True:
         try:
             resp = await client.post(path, json=body)
+            where = ""
+            if resp.status_code == 200:
+                data = resp.json()
+                journey = data.get("journey") or {}
+                where = f"{journey.get('name')}:{journey.get('step')} {(data.get('reply') or {}).get('text', '')[:40]}"
+            visit.trace.append(f"{clock.now()} {path.rsplit('/', 1)[-1]} {body} -> {resp.status_code} {where}")
             if resp.status_code < 500:
                 if resp.status_code >= 400:
                     visit.errors.append(f"{resp.status_code} {resp.text[:120]}")
@@ -184,23 +194,48 @@ async def _send(client: httpx.AsyncClient, visit: Visit, path: str, body: dict[s
         await asyncio.sleep(0.5)
 
 
+async def _identify(client: httpx.AsyncClient, visit: Visit, sid: str, clock: Clock) -> Any:
+    event = {"type": "id_card_read", "data": {"id_number": ZHANG_WEI_ID}}
+    return await _send(client, visit, f"/api/v1/sessions/{sid}/events", event, clock)
+
+
+async def _settle(client: httpx.AsyncClient, visit: Visit, sid: str, clock: Clock, out: Any) -> Any:
+    """What a customer does with what the kiosk shows before going on with their own business: while the
+    bank is busy ("…您可以说“重试”") they wait a moment and say 重试; asked for their ID card again (the
+    bank could not look them up) they put it on the reader again."""
+    deadline = time.monotonic() + VISIT_DEADLINE_S
+    while out is not None and time.monotonic() < deadline:
+        reply, journey = out.get("reply") or {}, out.get("journey") or {}
+        if RETRY_TEXT in (reply.get("suggestions") or []):
+            visit.answers[-1] = (visit.answers[-1][0], False)  # answered, but the bank was not: not served
+            await asyncio.sleep(1.0)
+            out = await _send(client, visit, f"/api/v1/sessions/{sid}/turns", {"text": RETRY_TEXT}, clock)
+        elif journey.get("step") == "identify" and journey.get("status") == "active":
+            await asyncio.sleep(1.0)
+            out = await _identify(client, visit, sid, clock)
+        else:
+            return out
+        visit.turns += 1
+    return out
+
+
 async def _visit(client: httpx.AsyncClient, visit: Visit, clock: Clock, think_s: float) -> None:
     created = await _send(client, visit, "/api/v1/sessions", {"channel": "kiosk", "branch_id": "BJ001"}, clock)
     if created is None:
         visit.status = "lost"
         return
     sid = created["session_id"]
-    event = {"type": "id_card_read", "data": {"id_number": ZHANG_WEI_ID}}
-    if await _send(client, visit, f"/api/v1/sessions/{sid}/events", event, clock) is None:
+    out: Any = await _settle(client, visit, sid, clock, await _identify(client, visit, sid, clock))
+    if out is None:
         visit.status = "lost"
         return
-    out: Any = None
     for step in TRANSFER:
         await asyncio.sleep(think_s)
-        out = await _send(
+        said = await _send(
             client, visit, f"/api/v1/sessions/{sid}/turns", {"text": step.format(amount=visit.amount)}, clock
         )
         visit.turns += 1
+        out = await _settle(client, visit, sid, clock, said)
         if out is None:
             visit.status = "lost"
             return
@@ -319,7 +354,14 @@ async def run(source: Any, postgres: str, customers: int, outage_s: float, think
         "completed": len(completed),
         "visits_lost": len(lost),
         "lost": [
-            {"customer": v.customer, "status": v.status, "errors": v.errors[-3:], "reply": v.last_reply} for v in lost
+            {
+                "customer": v.customer,
+                "status": v.status,
+                "errors": v.errors[-3:],
+                "reply": v.last_reply,
+                "trace": v.trace,
+            }
+            for v in lost
         ],
         "fault_times": [{k: f.get(k) for k in ("fault", "started", "ended")} for f in clock.faults],
         "duplicate_money_moves": sum(n - 1 for n in duplicates.values()),

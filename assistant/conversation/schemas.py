@@ -53,11 +53,15 @@ class TurnIn(BaseModel):
     text: str = Field(..., max_length=100_000)
     source: Source = "typed"
     asr_confidence: float | None = Field(None, ge=0.0, le=1.0)
+    # the client's id of this turn: resent after a lost answer (503, dropped connection), the stored answer
+    # comes back instead of the turn being applied twice (assistant.conversation.replay)
+    turn_id: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
 
 
 class EventIn(BaseModel):
     type: EventType
     data: dict[str, Any] = Field(default_factory=dict)
+    turn_id: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
 
     @field_validator("data")
     @classmethod

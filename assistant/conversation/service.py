@@ -31,6 +31,7 @@ from assistant.conversation.journeys import (
 from assistant.conversation.locks import SessionLocks
 from assistant.conversation.money_audit import audit_money_steps
 from assistant.conversation.policy import shipped_routing
+from assistant.conversation.replay import remember, replayed
 from assistant.conversation.reply_parts import lang, say
 from assistant.conversation.router import Knowledge, TurnRouter
 from assistant.conversation.schemas import (
@@ -185,6 +186,8 @@ class ConversationService:
         checked = check(turn_in.text)  # raises InputRejected before anything is recorded
         async with self._locks.hold(session_id):
             turn = await self._begin(session_id)
+            if (again := replayed(turn.state, turn_in.turn_id)) is not None:
+                return again
             mark = time.perf_counter()
             if checked.injection:
                 out = TurnOut(
@@ -207,6 +210,7 @@ class ConversationService:
                 out.intent, out.slots = understood.intent, slots
                 out.act, out.business = understood.act, understood.business
             out.latency_ms = turn.latency()
+            remember(turn.state, turn_in.turn_id, out)
             await asyncio.to_thread(self._record, turn, turn_in, checked.text, out)
             return out
 
@@ -214,13 +218,15 @@ class ConversationService:
         """Screen and device events: a touch is a turn; identification events go to the journey."""
         if event.type == "touch":
             text = str(event.data.get("text") or event.data.get("label") or "")
-            return await self.turn(session_id, TurnIn(text=text, source="touch"))
+            return await self.turn(session_id, TurnIn(text=text, source="touch", turn_id=event.turn_id))
         if event.type in ("vision", "consent"):
             return await self._observe(session_id, event)
         if self._journeys is None or event.type not in IDENTIFY_EVENTS:
             raise InputRejected(f"event type {event.type!r} is not handled")
         async with self._locks.hold(session_id):
             turn = await self._begin(session_id)
+            if (again := replayed(turn.state, event.turn_id)) is not None:
+                return again
             payload = {"type": event.type, "data": event.data}
             if is_active(turn.state):
                 result = await self._router.journey_step(turn, "advance", action="event", event=payload)
@@ -232,6 +238,7 @@ class ConversationService:
             )
             out.intent = f"event:{event.type}"
             out.latency_ms = turn.latency()
+            remember(turn.state, event.turn_id, out)
             record_in = TurnIn(text=f"[{event.type}]", source="device")
             await asyncio.to_thread(self._record, turn, record_in, record_in.text, out)
             return out

@@ -226,3 +226,26 @@ def test_journey_replies_that_state_facts_cite_the_approved_knowledge(app_client
     side = say(app_client, sid, "你们周六几点开门？")
     side_ids = [c["doc_id"] for c in side["reply"]["citations"]]
     assert len(side_ids) == len(set(side_ids)) and len(side_ids) >= 1
+
+
+def test_a_turn_resent_with_its_id_is_answered_again_not_applied_twice(app_client):
+    """After a lost answer (a 503 at COMMIT, a dropped connection) the client resends the same turn id:
+    the answer of the turn that counted comes back and the journey does not move a second time."""
+    sid = start(app_client)
+    event(app_client, sid, "id_card_read", {"id_number": ZHANG_WEI_ID})
+    first = say(app_client, sid, "我要转账", turn_id="t-1")
+    named = say(app_client, sid, "收款人李秀英", turn_id="t-2")
+    again = say(app_client, sid, "收款人李秀英", turn_id="t-2")
+    assert again["reply"]["text"] == named["reply"]["text"] and again["journey"] == named["journey"]
+    transcript = app_client.get(f"/api/v1/sessions/{sid}").json()["transcript"]
+    customer_turns = [t["text"] for t in transcript if t["speaker"] == "customer"]
+    assert customer_turns.count("收款人李秀英") == 1
+    assert first["journey"]["name"] == "transfer"
+    fresh = say(app_client, sid, "1101050001002002", turn_id="t-3")  # a new id is a new turn
+    assert fresh["reply"]["text"] != named["reply"]["text"]
+
+
+def test_a_turn_id_that_is_not_a_plain_token_is_refused(app_client):
+    sid = start(app_client)
+    response = app_client.post(f"/api/v1/sessions/{sid}/turns", json={"text": "你好", "turn_id": "a b<script>"})
+    assert response.status_code == 422
