@@ -64,19 +64,19 @@ class JourneyDriver:
         slot = awaiting.get("slot")
         return str(slot) if slot else None
 
+    def _awaited_spec(self, state: dict[str, Any]) -> Any:
+        """The slot spec of the question the active journey is waiting on, or None."""
+        slot = self.awaited_slot(state)
+        flow = self.engine.flows.get(str((state.get("journey") or {}).get("journey") or ""))
+        return flow.slots.get(slot) if flow is not None and slot else None
+
     def answers_awaited(self, state: dict[str, Any], text: str) -> bool:
         """True when `text` names one of the awaited choice slot's options ("salary" to "what is the account
         for: salary, savings...?"): an answer to the question, however the intent engine reads it."""
-        slot = self.awaited_slot(state)
-        flow = self.engine.flows.get(str((state.get("journey") or {}).get("journey") or ""))
-        spec = flow.slots.get(slot) if flow is not None and slot else None
+        spec = self._awaited_spec(state)
         if spec is None or not spec.choices:
             return False
-        try:
-            coerce(spec.model_copy(update={"allow_other": False}), text)
-        except SlotError:
-            return False
-        return True
+        return _fits(spec.model_copy(update={"allow_other": False}), text)
 
     def could_answer_awaited(self, state: dict[str, Any], text: str) -> bool:
         """True when `text` is an acceptable value of the awaited slot as the journey would read it (a bank
@@ -84,16 +84,8 @@ class JourneyDriver:
         is surely something else ("远洋商业银行" read as a complaint at p 0.3 is an answer)."""
         if self.answers_awaited(state, text):
             return True
-        slot = self.awaited_slot(state)
-        flow = self.engine.flows.get(str((state.get("journey") or {}).get("journey") or ""))
-        spec = flow.slots.get(slot) if flow is not None and slot else None
-        if spec is None or looks_like_question(text):
-            return False
-        try:
-            coerce(spec, text)
-        except SlotError:
-            return False
-        return True
+        spec = self._awaited_spec(state)
+        return spec is not None and not looks_like_question(text) and _fits(spec, text)
 
     async def start(
         self,
@@ -187,3 +179,12 @@ def masked_calls(result: AdvanceResult) -> list[dict[str, Any]]:
         }
         for call in result.calls
     ]
+
+
+def _fits(spec: Any, text: str) -> bool:
+    """Whether the slot would accept `text` as its value."""
+    try:
+        coerce(spec, text)
+    except SlotError:
+        return False
+    return True

@@ -70,11 +70,11 @@
     const enough = check.sufficient === true ? "足够 sufficient" : check.sufficient === false ? "不足 insufficient" : "未知 unknown";
     facts($("auth-facts"), [
       ["业务 Business", pa.business && `${pa.business.zh} ${pa.business.en}`],
-      ["金额 Amount", pa.amount && `${pa.amount} ${pa.currency || ""}`],
+      ["金额 Amount", pa.amount && `${money(pa.amount)} ${pa.currency || ""}`],
       ["收款人 Payee", [payee.name_masked, payee.account_masked, payee.bank].filter(Boolean).join(" · ")],
       ["户名核对 Name check", payee.name_matches === undefined || payee.name_matches === null ? null : payee.name_matches ? "一致 matches" : "不一致 differs"],
       ["转出账户 From", src.number_masked],
-      ["余额 Balance", check.balance ? `${enough} (${check.balance})` : enough],
+      ["余额 Balance", check.balance ? `${enough} (${money(check.balance)})` : enough],
       ["用途 Purpose", pa.purpose],
       ["关系 Relation", pa.relation && pa.relation.zh],
       ["风险 Risk", (pa.risk_reasons || []).join("；")],
@@ -212,3 +212,9 @@
     });
   });
 })();
+
+/** 60000.00 -> 60,000.00: amounts a colleague approves must be readable at a glance. */
+function money(value) {
+  const n = Number(value);
+  return Number.isFinite(n) ? n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : String(value);
+}
