@@ -24,9 +24,11 @@ from assistant.auth.options import AuthOptions
 from assistant.conversation.dispatch_options import DispatchOptions
 from assistant.llm.config import LlmOptions
 from assistant.nlu.config import NluOptions
+from assistant.recording.options import RecordingOptions
 from assistant.rtc.options import RtcOptions
 from avatar.config import AvatarOptions
 from integrations.config import BankOptions
+from integrations.devices.options import DeviceOptions
 from knowledge.config import KnowledgeOptions
 from speech.config import SpeechOptions
 
@@ -64,6 +66,11 @@ class Settings(BaseSettings):
         description="Base URL of the bank back-end API; 'inprocess' serves the sandbox bank in-process.",
     )
     redis_url: str = Field("", description="Redis URL for the cross-replica event bus; empty = in-process.")
+    mqtt_url: str = Field(
+        "",
+        description="MQTT broker of the branch devices, mqtt://user:password@host:1883 (mqtts:// for TLS); "
+        "empty = the sandbox bank's device routes (see integrations/devices).",
+    )
     bus_namespace: str = Field(
         "lobby",
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
@@ -92,6 +99,8 @@ class Settings(BaseSettings):
     auth: AuthOptions = AuthOptions()
     handoff: DispatchOptions = DispatchOptions()
     rtc: RtcOptions = RtcOptions()
+    devices: DeviceOptions = DeviceOptions()
+    recording: RecordingOptions = RecordingOptions()
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -140,6 +149,8 @@ class Settings(BaseSettings):
         data["database_url"] = _mask_url(self.effective_database_url)
         if self.redis_url:
             data["redis_url"] = _mask_url(self.redis_url)
+        if self.mqtt_url:
+            data["mqtt_url"] = _mask_url(self.mqtt_url)
         data["models_dir"] = str(self.effective_models_dir)
         return data
 

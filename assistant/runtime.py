@@ -33,6 +33,7 @@ from assistant.store import Database
 from assistant.store.handoffs import HandoffStore
 from assistant.store.sessions import SessionStore
 from integrations.bundle import BankClients, build_bank_clients
+from integrations.devices.wiring import attach_mqtt_devices
 
 log = get_logger("lobby.runtime")
 
@@ -68,6 +69,7 @@ async def open_runtime(settings: Settings, readiness: Readiness | None = None) -
     readiness.register("events", events.ping)
     bank = await asyncio.to_thread(build_bank_clients, settings.bank_url, settings.var_dir, settings.bank)
     readiness.register("bank", bank.health)
+    device_link = await attach_mqtt_devices(bank, settings.mqtt_url, settings.devices)  # None: sandbox devices
     knowledge = KnowledgeService(settings)
     knowledge.start()
     readiness.register("knowledge", knowledge.readiness)
@@ -103,6 +105,8 @@ async def open_runtime(settings: Settings, readiness: Readiness | None = None) -
         sweeper.cancel()
         reviewing.cancel()
         await knowledge.stop()
+        if device_link is not None:
+            await device_link.aclose()
         await bank.aclose()
         await events.close()
         db.dispose()

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
-APT_PACKAGES=(espeak-ng sox libsox-fmt-all ffmpeg libsndfile1 chromium chromium-driver fonts-noto-cjk coturn)
+APT_PACKAGES=(espeak-ng sox libsox-fmt-all ffmpeg libsndfile1 chromium chromium-driver fonts-noto-cjk coturn mosquitto)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -9,7 +9,9 @@ from assistant.cli.asr import bench_asr
 from bench.avatar import cli as bench_avatar
 from bench.conversation import cli as bench_conversation
 from bench.corrector import cli as bench_corrector
+from bench.devices import cli as bench_devices
 from bench.faults import cli as bench_faults
+from bench.recording import cli as bench_recording
 from bench.risk import cli as bench_risk
 
 app = typer.Typer(help="Benchmarks (speed, memory, quality on real data).", no_args_is_help=True)
@@ -17,7 +19,9 @@ app.command("asr")(bench_asr)
 app.command("avatar")(bench_avatar)
 app.command("conversation")(bench_conversation)
 app.command("corrector")(bench_corrector)
+app.command("devices")(bench_devices)
 app.command("faults")(bench_faults)
+app.command("recording")(bench_recording)
 app.command("risk")(bench_risk)
 
 

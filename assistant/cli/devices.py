@@ -6,11 +6,18 @@ import typer
 
 from assistant.audit import AuditLog
 from assistant.auth.devices import DeviceStore, InvalidDevice
+from assistant.cli import devices_mqtt
 from assistant.cli.common import JsonOption, emit_json, fail
 from assistant.cli.users import announce_withdrawal, cli_actor, open_store
 from assistant.events import withdrawals
 
-app = typer.Typer(help="Kiosk device tokens: add, list, revoke.", no_args_is_help=True)
+app = typer.Typer(
+    help="Kiosk device tokens (add, list, revoke) and branch devices over MQTT (broker-config, simulate, status).",
+    no_args_is_help=True,
+)
+app.command("broker-config")(devices_mqtt.broker_config)
+app.command("simulate")(devices_mqtt.simulate)
+app.command("status")(devices_mqtt.status)
 
 
 @app.command("add")

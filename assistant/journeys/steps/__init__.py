@@ -6,10 +6,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from assistant.journeys.runtime import Outcome, Run
+from assistant.journeys.steps.delivery import deliver
 from assistant.journeys.steps.identity import identify, precheck
 from assistant.journeys.steps.interaction import collect, confirm
-from assistant.journeys.steps.money import authorise, deliver, execute, risk_screen
+from assistant.journeys.steps.money import authorise, execute, risk_screen
 from assistant.journeys.steps.service import follow_up, handoff, recommend
+from assistant.journeys.steps.verification import verify
 from assistant.journeys.types import JourneyInput
 
 Handler = Callable[[Any, Run, JourneyInput | None], Awaitable[Outcome]]
@@ -20,6 +22,7 @@ HANDLERS: dict[str, Handler] = {
     "risk_screen": risk_screen,
     "collect": collect,
     "confirm": confirm,
+    "verify": verify,
     "authorise": authorise,
     "execute": execute,
     "deliver": deliver,

@@ -1,4 +1,4 @@
-"""Steps that act on the bank: risk screen, execute (idempotent), authorise, deliver on a device.
+"""Steps that act on the bank: risk screen, execute (idempotent), authorise (delivery on a device: delivery.py).
 
 Safety rules live here, not in the flow files: a write needs a confirmation given in the current
 epoch, a retried write reuses its idempotency key, a blocked screen stops the journey, and an
@@ -11,13 +11,21 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
-from assistant.journeys.conditions import MISSING, lookup
+from assistant.journeys.conditions import MISSING, evaluate, lookup
 from assistant.journeys.ports import OPERATIONS, BankError, BankUnavailable
 from assistant.journeys.render import render_value
 from assistant.journeys.runtime import NEXT, Outcome, Run, stop, wait
 from assistant.journeys.slots import yes_no
-from assistant.journeys.spec import AuthoriseStep, CollectStep, ConfirmStep, DeliverStep, ExecuteStep, RiskScreenStep
+from assistant.journeys.spec import (
+    AuthoriseStep,
+    CollectStep,
+    ConfirmStep,
+    ExecuteStep,
+    RiskScreenStep,
+    VerifyStep,
+)
 from assistant.journeys.steps import authorisation_facts
+from assistant.journeys.steps.verification import verified
 from assistant.journeys.types import JourneyInput
 
 RISK_ORDER = {"C1": 1, "C2": 2, "C3": 3, "C4": 4, "C5": 5}
@@ -116,6 +124,12 @@ def _confirmed_before(step: ExecuteStep, run: Run) -> bool:
     )
 
 
+def _verified_before(step: ExecuteStep, run: Run) -> bool:
+    """Every verify step earlier in the flow (whose condition holds) passed for the request as confirmed."""
+    here, data = run.flow.index(step.id), run.data()
+    return all(verified(s, run) for s in run.flow.steps[:here] if isinstance(s, VerifyStep) and evaluate(s.when, data))
+
+
 def _invoker(run: Run, op: str, args: dict[str, Any], key: str | None) -> Callable[[], Awaitable[Any]]:
     b = run.bank
     table: dict[str, Callable[[], Awaitable[Any]]] = {
@@ -137,12 +151,15 @@ def _invoker(run: Run, op: str, args: dict[str, Any], key: str | None) -> Callab
 
 async def execute(step: ExecuteStep, run: Run, inp: JourneyInput | None) -> Outcome:
     state = run.state
-    is_write, _money = OPERATIONS[step.operation]
+    is_write, is_money = OPERATIONS[step.operation]
     if is_write and state.executed.get(step.id) == state.epoch and step.save_as in state.results:
         return NEXT
     needs_confirmation = step.requires_confirmation if step.requires_confirmation is not None else is_write
     if needs_confirmation and not _confirmed_before(step, run):
         run.say("engine.integrity")
+        return stop("failed")
+    if is_money and not _verified_before(step, run):
+        run.say("engine.not_verified")
         return stop("failed")
     awaited = state.awaiting or {}
     declined = inp is not None and (inp.action == "no" or yes_no(inp.text, run.messages) is False)
@@ -224,46 +241,3 @@ async def _decision(run: Run, auth_id: str, inp: JourneyInput | None) -> dict[st
         if str(data.get("authorization_id", data.get("id"))) == auth_id:
             return dict(data)
     return {"status": "pending"}
-
-
-async def deliver(step: DeliverStep, run: Run, inp: JourneyInput | None) -> Outcome:
-    state = run.state
-    done = state.results.get(step.id)
-    if isinstance(done, dict) and done.get("status") == "completed":
-        return NEXT
-    branch = state.context.branch_id
-    try:
-        devices = await run.call("devices", {"branch_id": branch}, lambda: run.bank.devices(branch))
-    except BankError:
-        devices = []
-    usable = [
-        d
-        for d in devices
-        if d.get("kind") == step.device
-        and d.get("status") in ("online", "paper-low")
-        and (step.device != "card_dispenser" or (d.get("stock") or 0) > 0)
-    ]
-    params = render_value(step.params, run.data())
-    job: dict[str, Any] | None = None
-    if usable:
-        device_id = str(usable[0]["id"])
-        body = {"command": step.command, "params": params}
-        key = run.idempotency_key(step.id)
-        try:
-            job = await run.call(
-                "device_command",
-                {"device_id": device_id, **body},
-                lambda: run.bank.device_command(device_id, body, idempotency_key=key),
-                key,
-            )
-        except BankError:
-            job = None
-    if job is not None and job.get("status") == "completed":
-        state.results[step.id] = job
-        run.say(f"{run.flow.name}.{step.id}", step.success)
-        run.card("receipt" if step.command == "print_receipt" else "device", step.title, **params)
-        return NEXT
-    state.results[step.id] = {"status": "unavailable", "device": step.device}
-    run.say(f"{run.flow.name}.{step.id}.fallback", step.fallback)
-    run.card("receipt" if step.command == "print_receipt" else "device", step.title, **params)
-    return NEXT
