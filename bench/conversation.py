@@ -78,6 +78,20 @@ FRESH_EN = [
 ]
 FRESH_GREETINGS = ["你好呀{m}", "hello number {m}", "谢谢你{m}次", "嗨，早上好{k}"]
 TRANSFER = ["我要转账", "收款人李秀英", "1101050001002002", "示范银行", "{amount}", "不用", "确认"]
+# What the kiosk sends at the transfer's verify step: a camera still, then the PIN on its pad (the sandbox
+# cast's PIN of 张伟's account).
+VERIFIED = (
+    ("face_captured", lambda: {"image": _still()}),
+    ("pin_entered", lambda: {"pin": "270519"}),
+)
+
+
+def _still() -> str:
+    from bench.journeys import camera_still
+
+    return camera_still()
+
+
 AMOUNTS = ["两千元", "一千五百元", "三百元", "八百块", "一千二百元", "五百元", "两百元", "六百元"]
 HTTP_TURNS = ["你好", "大额存单的起存金额是多少", "how do I report a lost card", "开户需要哪些材料", "谢谢"]
 
@@ -200,6 +214,8 @@ async def in_process(source: Settings, turns: int, journeys: int) -> dict[str, A
                 for step in TRANSFER:
                     text = step.format(amount=AMOUNTS[run % len(AMOUNTS)])
                     last = await one(sid, text, "journey_transfer", record=run > 0)
+                for kind, data in VERIFIED:  # the kiosk's camera still and PIN pad (device events, not timed)
+                    last = (await conv.event(sid, EventIn(type=kind, data=data()))).model_dump(mode="json")
                 if run:
                     statuses.append((last.get("journey") or {}).get("status"))
                     completed += statuses[-1] == "completed"

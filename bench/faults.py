@@ -44,6 +44,19 @@ TRANSFER = ["我要转账", "收款人李秀英", "1101050001002002", "示范银
 RETRY_TEXT = "重试"
 CONFIRM_TEXT = "确认"
 VISIT_DEADLINE_S = 150.0
+ZHANG_WEI_PIN = "270519"  # the sandbox cast's PIN of his account A1001
+
+
+def _face_still() -> dict[str, Any]:
+    from bench.journeys import camera_still
+
+    return {"type": "face_captured", "data": {"image": camera_still()}}
+
+
+VERIFY_ANSWERS = {
+    "face_capture": _face_still,
+    "pin_pad": lambda: {"type": "pin_entered", "data": {"pin": ZHANG_WEI_PIN}},
+}
 
 
 class Child:
@@ -202,11 +215,21 @@ async def _identify(client: httpx.AsyncClient, visit: Visit, sid: str, clock: Cl
 async def _settle(client: httpx.AsyncClient, visit: Visit, sid: str, clock: Clock, out: Any) -> Any:
     """What a customer does with what the kiosk shows before going on with their own business: while the
     bank is busy ("…您可以说“重试”") they wait a moment and say 重试; asked for their ID card again (the
-    bank could not look them up) they put it on the reader again."""
+    bank could not look them up) they put it on the reader again; asked to verify (the face card, the PIN
+    pad) they look at the camera and type their PIN, again after a moment when the check was busy."""
     deadline = time.monotonic() + VISIT_DEADLINE_S
+    asked: str | None = None
     while out is not None and time.monotonic() < deadline:
         reply, journey = out.get("reply") or {}, out.get("journey") or {}
-        if RETRY_TEXT in (reply.get("suggestions") or []):
+        cards = {c.get("type") for c in reply.get("cards") or []}
+        if journey.get("step") == "verify" and cards & set(VERIFY_ANSWERS):
+            kind = next(k for k in VERIFY_ANSWERS if k in cards)
+            if kind == asked:  # the same question again: the check was busy or missed
+                visit.answers[-1] = (visit.answers[-1][0], False)
+                await asyncio.sleep(1.0)
+            asked = kind
+            out = await _send(client, visit, f"/api/v1/sessions/{sid}/events", VERIFY_ANSWERS[kind](), clock)
+        elif RETRY_TEXT in (reply.get("suggestions") or []):
             visit.answers[-1] = (visit.answers[-1][0], False)  # answered, but the bank was not: not served
             await asyncio.sleep(1.0)
             out = await _send(client, visit, f"/api/v1/sessions/{sid}/turns", {"text": RETRY_TEXT}, clock)

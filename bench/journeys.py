@@ -26,7 +26,21 @@ TURNS: list[dict[str, Any]] = [
     {"text": "本行"},
     {"text": "否"},
     {"text": "确认"},
+    {"action": "event", "event": {"type": "face_captured", "data": {}}},  # the kiosk's camera still
+    {"action": "event", "event": {"type": "pin_entered", "data": {}}},  # the PIN on the kiosk's pad
 ]
+
+
+def camera_still() -> str:
+    """A plain JPEG frame (base64) for the face match: the sandbox's face match checks it is a JPEG."""
+    import base64
+
+    import cv2
+    import numpy as np
+
+    ok, jpeg = cv2.imencode(".jpg", np.full((120, 160, 3), 128, dtype=np.uint8))
+    assert ok
+    return base64.b64encode(jpeg.tobytes()).decode("ascii")
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -35,7 +49,13 @@ def _pct(values: list[float], q: float) -> float:
 
 
 async def run_benchmark(runs: int = 20) -> dict[str, Any]:
-    token = cast_summary()["zhang_wei"]["qr_token"]
+    zhang = cast_summary()["zhang_wei"]
+    token, still = zhang["qr_token"], camera_still()
+    data = {
+        "qr_scanned": {"qr_token": token},
+        "face_captured": {"image": still},
+        "pin_entered": {"pin": zhang["accounts"][0]["pin"]},
+    }
     with tempfile.TemporaryDirectory() as tmp:
         clients = BankClients.in_process(Path(tmp) / "sandbox.db", BankOptions())
         try:
@@ -51,7 +71,8 @@ async def run_benchmark(runs: int = 20) -> dict[str, Any]:
                 own.append(wall[-1] - sum(c.duration_ms for c in result.calls))
                 for turn in TURNS:
                     if "event" in turn:
-                        turn = {**turn, "event": {"type": "qr_scanned", "data": {"qr_token": token}}}
+                        kind = turn["event"]["type"]
+                        turn = {**turn, "event": {"type": kind, "data": data[kind]}}
                     state = json.loads(json.dumps(result.state))
                     started = time.perf_counter()
                     result = await engine.advance(state, turn)

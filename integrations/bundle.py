@@ -24,9 +24,11 @@ from integrations.clients import (
     HttpDevicesClient,
     HttpRiskClient,
     HttpTransactionsClient,
+    HttpVerificationClient,
     RiskApi,
     SandboxControl,
     TransactionsApi,
+    VerificationApi,
 )
 from integrations.config import BankOptions
 from integrations.errors import BankError
@@ -45,6 +47,7 @@ class BankClients:
     risk: RiskApi
     devices: DevicesApi
     sandbox: SandboxControl
+    verification: VerificationApi
     sandbox_app: FastAPI | None = field(default=None)
 
     @classmethod
@@ -57,6 +60,7 @@ class BankClients:
             risk=HttpRiskClient(http),
             devices=HttpDevicesClient(http),
             sandbox=SandboxControl(http),
+            verification=HttpVerificationClient(http),
             sandbox_app=sandbox_app,
         )
 
@@ -69,8 +73,10 @@ class BankClients:
     def in_process(cls, db_path_or_url: str | Path, options: BankOptions, seed: bool = True) -> BankClients:
         """Clients over ASGI to a sandbox bank created in this process."""
         from integrations.sandbox.app import create_sandbox_app  # the sandbox is only loaded when used
+        from integrations.sandbox.routes_verification import VerificationPolicy
 
-        app = create_sandbox_app(db_path_or_url, seed=seed)
+        policy = VerificationPolicy(options.sandbox_pin_max_tries, options.sandbox_face_max_tries)
+        app = create_sandbox_app(db_path_or_url, seed=seed, verification=policy)
         transport = httpx.ASGITransport(app=app)
         return cls.over(BankHttp(IN_PROCESS_BASE_URL, options, transport=transport), sandbox_app=app)
 

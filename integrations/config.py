@@ -17,3 +17,7 @@ class BankOptions(BaseModel):
     breaker_reset_s: float = Field(5.0, gt=0, description="Seconds an open breaker waits before a trial call.")
     max_connections: int = Field(50, ge=1, description="Connection pool size towards the bank gateway.")
     sandbox_db: str = Field("sandbox.db", description="The in-process sandbox's SQLite file, under var_dir.")
+    sandbox_pin_max_tries: int = Field(3, ge=1, le=10, description="Sandbox: wrong PINs that lock a PIN for the day.")
+    sandbox_face_max_tries: int = Field(
+        3, ge=1, le=10, description="Sandbox: failed face matches that lock face verification for the day."
+    )

@@ -340,6 +340,42 @@ class RiskEvent(_Model):
     created_at: dt.datetime
 
 
+# --- customer verification -----------------------------------------------------------------
+
+PIN_PATTERN = r"^[0-9]{6}$"
+
+
+class PinVerifyRequest(_Model):
+    """A PIN typed on the kiosk's PIN pad, for the account whose card it protects. Sent once, never
+    retried and never stored by the caller; the bank compares it with its salted hash."""
+
+    customer_id: str = Field(min_length=1, max_length=16)
+    pin: str = Field(pattern=PIN_PATTERN, repr=False, description="Six digits. Never logged, never echoed.")
+
+
+class FaceMatchRequest(_Model):
+    """A still from the kiosk camera, compared by the bank with the photo of the customer's ID document."""
+
+    image: str = Field(min_length=16, max_length=2_000_000, repr=False, description="A JPEG, base64.")
+
+
+class Verification(_Model):
+    """A passed check. A failed one is an error: 409 `wrong_pin` / `face_mismatch` with `tries_left`,
+    409 `pin_locked` / `face_locked` with `locked_until` (the day it unlocks), 422 `bad_image`."""
+
+    method: Literal["pin", "face"]
+    verified: bool
+    customer_id: str
+    account_id: str | None = None
+
+
+class FaceOutcomes(_Model):
+    """Sandbox control: the next face matches of a customer, in order (tests and demos play a wrong face)."""
+
+    customer_id: str
+    outcomes: list[Literal["match", "mismatch"]] = Field(max_length=20)
+
+
 # --- devices -------------------------------------------------------------------------------
 
 

@@ -1,13 +1,16 @@
 """`lobby chat`: talk to the assistant from a terminal, through the same runtime as the server.
 
 Interactive by default; `--once TEXT --json` answers one turn as the API would. In the interactive
-mode, lines starting with `/` are device events: `/id NUMBER`, `/qr TOKEN`, `/booking CODE`, `/end`.
+mode, lines starting with `/` are device events: `/id NUMBER`, `/qr TOKEN`, `/booking CODE`, `/end`, and at a
+journey's verify step `/face PHOTO.jpg` (the camera still) and `/pin DIGITS` (the kiosk's PIN pad).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import sys
+from pathlib import Path
 
 import typer
 
@@ -23,6 +26,8 @@ EVENT_COMMANDS = {
     "/qr": ("qr_scanned", "qr_token"),
     "/booking": ("booking_code", "code"),
     "/phone": ("phone_entered", "phone"),
+    "/pin": ("pin_entered", "pin"),
+    "/face": ("face_captured", "image"),  # the value is a JPEG file, sent as base64
 }
 
 
@@ -75,13 +80,24 @@ async def _repl(runtime: Runtime, session_id: str) -> None:
             command, _, value = text.partition(" ")
             if command in EVENT_COMMANDS:
                 kind, key = EVENT_COMMANDS[command]
-                out = await conversation.event(session_id, EventIn(type=kind, data={key: value.strip()}))
+                given = value.strip()
+                if command == "/face":
+                    given = await asyncio.to_thread(_photo, given)
+                out = await conversation.event(session_id, EventIn(type=kind, data={key: given}))
             else:
                 out = await conversation.turn(session_id, TurnIn(text=text))
         except InputRejected as exc:
             typer.echo(f"(not sent: {exc})", err=True)
             continue
+        except OSError as exc:  # /face with a photo that cannot be read
+            typer.echo(f"(not sent: {exc.strerror}: {exc.filename})", err=True)
+            continue
         _print(out)
+
+
+def _photo(path: str) -> str:
+    """A photo file as the kiosk sends a camera still: base64 JPEG."""
+    return base64.b64encode(Path(path).expanduser().read_bytes()).decode("ascii")
 
 
 def _print(out: TurnOut) -> None:

@@ -34,11 +34,13 @@ def serve(
     from assistant.logging import configure_logging
     from integrations.pii import install_masking_filter
     from integrations.sandbox.app import create_sandbox_app
+    from integrations.sandbox.routes_verification import VerificationPolicy
 
     settings = load_settings(runtime=True)
     configure_logging(settings.log_level, settings.log_json)
     install_masking_filter("uvicorn.access")  # access lines carry query strings (ID numbers, phones)
-    uvicorn.run(create_sandbox_app(_db(db)), host=host, port=port, log_config=None)
+    policy = VerificationPolicy(settings.bank.sandbox_pin_max_tries, settings.bank.sandbox_face_max_tries)
+    uvicorn.run(create_sandbox_app(_db(db), verification=policy), host=host, port=port, log_config=None)
 
 
 @app.command()

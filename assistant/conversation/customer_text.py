@@ -202,6 +202,8 @@ def present_card(card: Card, lang: str, profile: Mapping[str, Any] | None = None
         )
     elif card.type == "receipt":
         data = {"lines": [_line(line, lang) for line in data.get("lines") or []]}
+    elif card.type == "pin_pad":  # how many digits and whose PIN; never the PIN itself
+        data = {"digits": data.get("digits"), "account": pick(data.get("account"), lang)}
     elif card.type == "products":
         data["products"] = [
             {**p, "name": pick(p.get("name"), lang), "pitch": pick(p.get("pitch"), lang)}

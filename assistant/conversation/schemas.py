@@ -37,7 +37,16 @@ def _plain_data(value: Any, depth: int = 0) -> None:
 Channel = Literal["kiosk", "teller"]
 Source = Literal["typed", "speech", "touch", "device"]
 EventType = Literal[
-    "id_card_read", "qr_scanned", "booking_code", "touch", "phone_entered", "vision", "device", "consent"
+    "id_card_read",
+    "qr_scanned",
+    "booking_code",
+    "touch",
+    "phone_entered",
+    "vision",
+    "device",
+    "consent",
+    "pin_entered",  # {pin}: the kiosk's PIN pad; goes to the bank at once, never recorded
+    "face_captured",  # {image}: a camera still (base64 JPEG) for the face match; never recorded
 ]
 
 

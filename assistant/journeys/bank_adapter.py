@@ -160,6 +160,13 @@ class ClientsBankPort:
     async def fx_rates(self) -> JSON:
         return cast(JSON, _json(await _guard(self.clients.transactions.fx_rates)))
 
+    async def verify_pin(self, account_id: str, customer_id: str, pin: str) -> JSON:
+        done = await _guard(lambda: self.clients.verification.verify_pin(account_id, customer_id, pin))
+        return cast(JSON, _json(done))
+
+    async def verify_face(self, customer_id: str, image: str) -> JSON:
+        return cast(JSON, _json(await _guard(lambda: self.clients.verification.verify_face(customer_id, image))))
+
     async def devices(self, branch_id: str) -> list[JSON]:
         return cast(list[JSON], _json(await _guard(lambda: self.clients.devices.devices(branch_id))))
 

@@ -3,7 +3,8 @@
 Pydantic checks each node (unknown step kinds, missing prompts, wrong types); this module adds the
 checks that need the whole file: unique step ids, declared slots, conditions and placeholders that
 name declared slots, step references that exist, and the safety order of money steps (a confirm and
-a risk screen before any money write, a confirm before any other write unless it opts out).
+a risk screen before any money write, a confirm before any other write unless it opts out, and a
+customer verification step, where the flow has one, after the confirm and before the money write).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from assistant.journeys.spec import (
     Flow,
     RiskScreenStep,
     StepBase,
+    VerifyStep,
 )
 
 FLOWS_DIR = Path(__file__).parent / "flows"
@@ -85,7 +87,8 @@ def check(flow: Flow, path: Path | str) -> None:
                 if named is not None and named not in declared:
                     raise FlowError(path, f"slot '{name}' checks against unknown slot '{named}'")
     saved: set[str] = {"check_in"}
-    seen_confirm = seen_screen = False
+    seen_confirm = seen_screen = seen_verify = False
+    verifies = any(isinstance(s, VerifyStep) for s in flow.steps)
     for step in flow.steps:
         for cond in _conditions(step):
             for ref in slot_references(cond):
@@ -109,12 +112,22 @@ def check(flow: Flow, path: Path | str) -> None:
             if step.on_no not in ("back", "cancel") and step.on_no not in ids:
                 raise FlowError(path, f"on_no refers to unknown step '{step.on_no}'", step.id)
             seen_confirm = True
+        if isinstance(step, VerifyStep):
+            if step.account is not None and (
+                step.account not in declared or flow.slots[step.account].type != "account"
+            ):
+                raise FlowError(path, f"verify names '{step.account}', which is not an account slot", step.id)
+            if not seen_confirm:
+                raise FlowError(path, "verify comes after the confirm step (it proves who agreed)", step.id)
+            seen_verify = True
         if isinstance(step, ExecuteStep):
             if step.operation not in OPERATIONS:
                 raise FlowError(path, f"unknown operation '{step.operation}' (known: {sorted(OPERATIONS)})", step.id)
             is_write, is_money = OPERATIONS[step.operation]
             if is_money and (step.requires_confirmation is False or not seen_confirm or not seen_screen):
                 raise FlowError(path, "a money write needs a risk_screen and a confirm step before it", step.id)
+            if is_money and verifies and not seen_verify:
+                raise FlowError(path, "a money write comes after the flow's verify step", step.id)
             if is_write and step.requires_confirmation is not False and not seen_confirm:
                 raise FlowError(
                     path, "a write needs a confirm step before it (or requires_confirmation: false)", step.id

@@ -80,6 +80,16 @@ class BankPort(Protocol):
 
     async def fx_rates(self) -> JSON: ...
 
+    async def verify_pin(self, account_id: str, customer_id: str, pin: str) -> JSON:
+        """The PIN typed on the kiosk's pad, checked by the bank once (never retried, never kept):
+        `BankRejected` with code `wrong_pin` (`detail.tries_left`) or `pin_locked`."""
+        ...
+
+    async def verify_face(self, customer_id: str, image: str) -> JSON:
+        """A camera still (base64 JPEG) matched with the ID photo: `BankRejected` with code `face_mismatch`
+        (`detail.tries_left`), `face_locked` or `bad_image` (no try counted)."""
+        ...
+
     async def devices(self, branch_id: str) -> list[JSON]: ...
 
     async def device_command(self, device_id: str, body: Mapping[str, Any], *, idempotency_key: str) -> JSON: ...

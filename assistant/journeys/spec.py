@@ -18,6 +18,7 @@ StepKind = Literal[
     "risk_screen",
     "collect",
     "confirm",
+    "verify",
     "authorise",
     "execute",
     "deliver",
@@ -214,6 +215,24 @@ class ConfirmStep(StepBase):
     on_no: str = Field("back", description="'back' (to the previous collect step), 'cancel', or a step id.")
 
 
+class VerifyStep(StepBase):
+    """The customer proves it is them before money moves: a face match against the ID photo and/or the PIN
+    of the paying account typed on the kiosk's PIN pad, checked by the bank in the order listed. Which
+    business needs which is said here, in the flow file; the shared texts are `verify.*` in messages.yaml."""
+
+    kind: Literal["verify"]
+    methods: list[Literal["face", "pin"]] = Field(min_length=1, max_length=2)
+    account: str | None = Field(None, description="pin: the account slot whose PIN (its card's 取款密码) is checked.")
+
+    @model_validator(mode="after")
+    def _pin_account(self) -> VerifyStep:
+        if "pin" in self.methods and not self.account:
+            raise ValueError("a pin check names the account slot whose PIN it checks (account: ...)")
+        if len(set(self.methods)) != len(self.methods):
+            raise ValueError("each verification method once")
+        return self
+
+
 class AuthoriseStep(StepBase):
     kind: Literal["authorise"]
     prompt: Localized
@@ -270,6 +289,7 @@ Step = Annotated[
     | RiskScreenStep
     | CollectStep
     | ConfirmStep
+    | VerifyStep
     | AuthoriseStep
     | ExecuteStep
     | DeliverStep

@@ -34,6 +34,19 @@ export class Camera {
     }
   }
 
+  /** One still for a face match at the bank (base64 JPEG at full quality), or null without a camera picture.
+   * Sent once in a `face_captured` event, never kept. */
+  still() {
+    const video = this.video;
+    if (!video || video.readyState < 2 || !video.videoWidth) return null;
+    const canvas = document.createElement("canvas");
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    canvas.getContext("2d").drawImage(video, 0, 0);
+    const url = canvas.toDataURL("image/jpeg", 0.9);
+    return url.slice(url.indexOf(",") + 1);
+  }
+
   capture() {
     const video = this.video;
     if (!video || video.readyState < 2 || !video.videoWidth) return;

@@ -4,7 +4,7 @@
 
 import { asksYesNo, codeLabel, slotValue, tableValue } from "./format.js";
 import { pick, t } from "./i18n.js";
-import { keypad, NUMERIC_TYPES } from "./keypad.js";
+import { keypad, NUMERIC_TYPES, pinPad } from "./keypad.js";
 import { QRCode, QRErrorCorrectLevel } from "./vendor/qrcode.js";
 
 function node(tag, className = "", text = null) {
@@ -120,6 +120,35 @@ const RENDERERS = {
     actions.append(bigButton(t("card.cancel"), "danger", () => ctx.touch(t("card.cancel"), "cancel")));
     box.append(actions);
     box.dataset.sensitive = "true";
+    ctx.answered.yesNo = true;
+    return box;
+  },
+  pin_pad(card, ctx) {
+    // The PIN goes straight to the server in one event (forwarded to the bank, never kept); the card's
+    // data holds nothing secret, only how many digits and which account.
+    const box = node("div");
+    const account = pick(card.data.account);
+    if (account) box.append(node("p", "ask-label", account));
+    box.append(pinPad((pin) => ctx.sendEvent("pin_entered", { pin }), { digits: card.data.digits || 6 }));
+    box.append(node("p", "hint", t("pin.hint")));
+    box.dataset.sensitive = "true";
+    box.append(journeyActions(ctx));
+    ctx.answered.yesNo = true;
+    return box;
+  },
+  face_capture(card, ctx) {
+    const box = node("div");
+    const note = node("p", "hint", t("face.hint"));
+    const start = bigButton(t("face.start"), "primary", () => {
+      const image = ctx.still ? ctx.still() : null;
+      if (!image) {
+        note.textContent = t("face.no_camera");
+        return;
+      }
+      start.disabled = true;
+      ctx.sendEvent("face_captured", { image });
+    });
+    box.append(note, start, journeyActions(ctx));
     ctx.answered.yesNo = true;
     return box;
   },

@@ -100,6 +100,16 @@ export function setupDevices(cast, sendEvent, notice) {
   };
   fill();
   const person = () => cast.find((p) => p.key === select.value) || cast[0];
+  // The demo cast's PIN, so a visitor can type it on the PIN pad (synthetic; only outside production).
+  const pinHint = document.createElement("p");
+  pinHint.className = "hint";
+  const showPin = () => {
+    const pin = person().pin;
+    pinHint.textContent = pin ? t("devices.pin", { pin }) : "";
+  };
+  select.addEventListener("change", showPin);
+  select.closest("label").after(pinHint);
+  showPin();
   $("device-id").addEventListener("click", () => {
     const p = person();
     sendEvent("id_card_read", { id_number: p.id_number, document: p.document, name: p.name });
@@ -112,7 +122,10 @@ export function setupDevices(cast, sendEvent, notice) {
   });
   const receipts = $("receipts");
   return {
-    relabel: fill,
+    relabel() {
+      fill();
+      showPin();
+    },
     printed(paper) {
       receipts.prepend(paper);
       while (receipts.children.length > 5) receipts.lastElementChild.remove();

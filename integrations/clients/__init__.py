@@ -6,6 +6,7 @@ from integrations.clients.customers import CustomersApi, HttpCustomersClient
 from integrations.clients.risk import HttpRiskClient, RiskApi
 from integrations.clients.sandbox import SandboxControl
 from integrations.clients.transactions import HttpTransactionsClient, TransactionsApi, new_idempotency_key
+from integrations.clients.verification import HttpVerificationClient, VerificationApi
 
 __all__ = [
     "BookingApi",
@@ -16,8 +17,10 @@ __all__ = [
     "HttpDevicesClient",
     "HttpRiskClient",
     "HttpTransactionsClient",
+    "HttpVerificationClient",
     "RiskApi",
     "SandboxControl",
     "TransactionsApi",
+    "VerificationApi",
     "new_idempotency_key",
 ]

@@ -29,3 +29,9 @@ class SandboxControl:
 
     async def clear_faults(self) -> api.FaultState:
         return await self.set_faults([])
+
+    async def script_face_outcomes(self, customer_id: str, outcomes: list[str]) -> api.FaceOutcomes:
+        """Queue the outcomes of a customer's next face matches (the sandbox compares no faces itself)."""
+        body = {"customer_id": customer_id, "outcomes": outcomes}
+        response = await self._http.request(self.backend, "POST", "/sandbox/v1/face-outcomes", json=body, retry=False)
+        return parse(api.FaceOutcomes, response)

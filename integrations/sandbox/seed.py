@@ -16,6 +16,7 @@ import yaml
 from sqlalchemy.orm import Session
 
 from integrations.sandbox import tables as t
+from integrations.sandbox.pins import seeded_hash
 
 CATEGORY_PREFIX = {"personal": "A", "corporate": "B", "wealth": "C", "priority": "V"}
 
@@ -109,6 +110,9 @@ def _seed_customer(session: Session, key: str, c: dict[str, Any], today: dt.date
             )
         )
     session.flush()
+    for a in c.get("accounts", []):
+        if a.get("pin"):
+            session.add(t.PinCredential(account_id=a["id"], pin_hash=seeded_hash(a["id"], str(a["pin"])), failures=0))
     for k in c.get("cards", []):
         limit = k.get("credit_limit")
         session.add(
@@ -163,6 +167,20 @@ def _seed_customer(session: Session, key: str, c: dict[str, Any], today: dt.date
         )
 
 
+def seed_missing_pins(session: Session) -> int:
+    """The cast's PINs for accounts that have none yet: a database seeded before PINs existed gets them
+    without a reset (its day's bookings and balances stay). Returns how many were added."""
+    added = 0
+    for c in load_cast()["customers"].values():
+        for a in c.get("accounts", []):
+            if a.get("pin") and session.get(t.Account, a["id"]) and not session.get(t.PinCredential, a["id"]):
+                session.add(
+                    t.PinCredential(account_id=a["id"], pin_hash=seeded_hash(a["id"], str(a["pin"])), failures=0)
+                )
+                added += 1
+    return added
+
+
 def _list_entry(entry: dict[str, Any], subject: str, value: str, score_scale: Decimal = Decimal(1)) -> t.ListEntry:
     score = Decimal(str(entry["score"])) * score_scale
     return t.ListEntry(list=entry["list"], subject=subject, value=value, reason=entry["reason"], score=str(score))
@@ -187,7 +205,10 @@ def cast_summary(today: dt.date | None = None) -> dict[str, Any]:
             "language": c["language"],
             "risk_tolerance": c["risk_tolerance"],
             "qr_token": c["qr_token"],
-            "accounts": [{"id": a["id"], "number": a["number"], "balance": a["balance"]} for a in c["accounts"]],
+            "accounts": [
+                {"id": a["id"], "number": a["number"], "balance": a["balance"], "pin": a.get("pin")}
+                for a in c["accounts"]
+            ],
             "cards": [{"id": k["id"], "number": k["number"], "kind": k["kind"]} for k in c["cards"]],
             "booking_codes": [b["code"] for b in c.get("bookings", [])],
             "bookings": [

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.schema import CreateColumn
 
 from integrations.sandbox import tables as t
-from integrations.sandbox.seed import seed
+from integrations.sandbox.seed import seed, seed_missing_pins
 
 
 def database_url(db_path_or_url: str | Path) -> str:
@@ -85,6 +85,9 @@ class SandboxState:
         today = today or dt.date.today()
         if self.seeded_on() != today:
             self.reset(today)
+            return
+        with self.session() as s:
+            seed_missing_pins(s)
 
     def reset(self, today: dt.date | None = None) -> None:
         """Drop every row and write the cast again."""

@@ -245,3 +245,23 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int]
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class PinCredential(Base):
+    """An account's PIN (the card's 取款密码) as a salted scrypt hash, with today's wrong tries."""
+
+    __tablename__ = "sb_pins"
+    account_id: Mapped[str] = mapped_column(ForeignKey("sb_accounts.id"), primary_key=True)
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    failed_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class FaceCheck(Base):
+    """A customer's failed face matches today, and the outcomes a test or demo scripted for the next ones."""
+
+    __tablename__ = "sb_face_checks"
+    customer_id: Mapped[str] = mapped_column(ForeignKey("sb_customers.id"), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    failed_on: Mapped[dt.date | None] = mapped_column(Date)
+    scripted: Mapped[list[Any]] = mapped_column(JSON, default=list)

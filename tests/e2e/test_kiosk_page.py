@@ -415,3 +415,46 @@ def test_camera_sends_a_few_jpeg_frames_a_second_marked_while_sensitive(launch_b
     page.wait_for_selector(".card-confirmation")
     fake.wait_for(lambda: fake.of_type("frame")[-1].get("sensitive") is True)  # payee and amount on screen
     assert errors == []
+
+
+def test_face_card_sends_one_still_and_the_pin_pad_sends_the_pin_once_never_shown(
+    launch_browser: Any, page_url: str, screenshot: Any
+) -> None:
+    import json
+
+    verifying = {"name": "transfer", "step": "verify", "status": "active"}
+    face_card = {"type": "face_capture", "title": "人脸识别", "data": {}}
+    face = turn("为确认是您本人操作，请正对摄像头，进行人脸识别。", cards=[face_card], journey=verifying)
+    fake = FakeKiosk(on_text=lambda _msg: [{"type": "reply", "reply_id": "R1", "turn": face}])
+    page, errors = open_page(launch_browser([*FAKE_MEDIA_ARGS, AUTOPLAY]), page_url, fake)
+    fake.wait_for(lambda: fake.of_type("frame"))  # the camera is on
+    page.fill("#text", "确认")
+    page.press("#text", "Enter")
+    page.click(".card-face_capture .big.primary")
+    sent = fake.wait_for(lambda: [m for m in fake.of_type("event") if m["event"]["type"] == "face_captured"])
+    still = base64.b64decode(sent[0]["event"]["data"]["image"])
+    image = cv2.imdecode(np.frombuffer(still, dtype=np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None and min(image.shape[:2]) >= 64  # a real camera still, as the bank needs
+    pad_card = {"type": "pin_pad", "title": "请输入密码", "data": {"digits": 6, "account": "账户（尾号1001）"}}
+    pad = turn("请在屏幕的密码键盘上输入账户（尾号1001）的取款密码。", cards=[pad_card], journey=verifying)
+    fake.push({"type": "reply", "reply_id": "R2", "turn": pad})
+    page.wait_for_selector(".card-pin_pad")
+    assert page.locator(".card-pin_pad input").count() == 0  # nothing a browser could autofill or keep
+    for digit in "27051":
+        page.click(f".card-pin_pad .keypad button:text-is('{digit}')")
+    assert page.locator(".card-pin_pad .key-ok").is_disabled()  # five of six digits
+    page.click(".card-pin_pad .keypad button:text-is('9')")
+    assert page.locator(".pin-dot.filled").count() == 6
+    # dots only, never the digits (the demo device panel shows the sandbox cast's PIN as a hint, so look at the
+    # cards, the subtitles and the conversation)
+    assert all("270519" not in page.locator(p).inner_html() for p in ("#cards", "#history", "#sub-customer"))
+    fake.wait_for(lambda: fake.of_type("frame")[-1].get("sensitive") is True)  # a PIN pad on screen
+    screenshot(page, "pin-pad")
+    page.click(".card-pin_pad .key-ok")
+    entered = fake.wait_for(lambda: [m for m in fake.of_type("event") if m["event"]["type"] == "pin_entered"])
+    assert [m["event"]["data"] for m in entered] == [{"pin": "270519"}]
+    assert page.locator(".pin-dot.filled").count() == 0  # the pad forgets it at once
+    others = [m for m in fake.received if not (m.get("type") == "event" and m["event"]["type"] == "pin_entered")]
+    assert "270519" not in json.dumps(others)  # not in a touch, a text or a frame message
+    assert "270519" not in page.locator("#history").inner_text()
+    assert errors == []

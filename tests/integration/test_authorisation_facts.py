@@ -20,13 +20,16 @@ from assistant.conversation.authorisation import decision_words, timeout_words
 from assistant.conversation.dispatch import DispatchOptions
 from knowledge.config import KnowledgeOptions
 from tests.conftest import PREPARED_MODELS, TEST_AUTH
+from tests.integration.journey_driver import answer_verification
 from tests.integration.test_handoffs_api import (
     LI_XIUYING_ACCOUNT,
     ZHANG_WEI_ID,
+    ZHANG_WEI_PIN,
     _to_authorisation,
     identify,
     kiosk,
     new_session,
+    post_event,
     say,
     staff,
 )
@@ -140,8 +143,9 @@ def test_a_transfer_above_the_balance_never_reaches_an_expert(app: TestClient):
             break
         turn = say(app, sid, "是的，继续")
     assert turn["journey"]["step"] == "confirm", turn
-    set_balance(app, 3_680_000)  # ... spent elsewhere before the customer confirmed
     turn = say(app, sid, "确认")
+    set_balance(app, 3_680_000)  # ... spent elsewhere before the customer verified
+    turn = answer_verification(lambda kind, data: post_event(app, sid, kind, data), turn, ZHANG_WEI_PIN)
     assert turn["journey"]["status"] != "waiting_authorization" and "不足" in turn["reply"]["text"], turn
     assert not any(c["type"] == "authorization" for c in turn["reply"]["cards"])
     time.sleep(1.5)  # a dispatcher pass: nothing waits, so nobody is asked

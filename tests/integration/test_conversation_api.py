@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from tests.conftest import auth_headers
+from tests.integration.journey_driver import answer_verification
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -130,6 +133,7 @@ def test_touch_event_is_a_turn(app_client):
 
 
 ZHANG_WEI_ID = "110105198103150319"  # the sandbox cast's zhang_wei (lobby sandbox cast --json)
+ZHANG_WEI_PIN = "270519"  # ... and the PIN of his account A1001
 LI_XIUYING_ACCOUNT = "1101050001002002"
 
 
@@ -161,7 +165,9 @@ def test_transfer_journey_with_a_side_question_runs_to_completion(app_client):
     assert side["reply"]["citations"], side
     assert side["journey"]["step"] == "confirm"  # the same step is asked again
     assert "确认" in side["reply"]["text"]
-    done = say(app_client, sid, "确认")
+    face = say(app_client, sid, "确认")
+    assert face["journey"]["step"] == "verify" and any(c["type"] == "face_capture" for c in face["reply"]["cards"])
+    done = answer_verification(partial(event, app_client, sid), face, ZHANG_WEI_PIN)
     assert done["journey"]["status"] == "completed"
     assert any(card["type"] == "receipt" for card in done["reply"]["cards"])
     # the money step is also in the tamper-evident audit chain, with the transcript's masked arguments
@@ -249,3 +255,62 @@ def test_a_turn_id_that_is_not_a_plain_token_is_refused(app_client):
     sid = start(app_client)
     response = app_client.post(f"/api/v1/sessions/{sid}/turns", json={"text": "你好", "turn_id": "a b<script>"})
     assert response.status_code == 422
+
+
+def _everything_stored(app_client) -> str:
+    """Every row of every table Lobby keeps (sessions, turns, audit, handoffs ...) and of the sandbox bank."""
+    from sqlalchemy import MetaData, select
+
+    engines = [app_client.app.state.db.engine, app_client.app.state.bank.sandbox_app.state.sandbox.engine]
+    rows = []
+    for engine in engines:
+        tables = MetaData()
+        tables.reflect(engine)
+        with engine.connect() as conn:
+            for table in tables.sorted_tables:
+                rows += [str(tuple(r)) for r in conn.execute(select(table))]
+    return "\n".join(rows)
+
+
+def test_a_pin_on_the_pad_is_checked_at_the_bank_and_kept_nowhere(app_client, caplog):
+    """Face and PIN before money moves: a wrong PIN is said with the tries left, the right one moves the money,
+    and neither PIN nor the camera still is in a log line, the transcript, the session state, the audit
+    chain or the bank's own tables (which hold a salted hash)."""
+    import logging
+
+    from tests.integration.journey_driver import camera_still
+
+    caplog.set_level(logging.DEBUG)
+    wrong = "864209"
+    sid = start(app_client)
+    event(app_client, sid, "id_card_read", {"id_number": ZHANG_WEI_ID})
+    for text in ("我要转账", "收款人李秀英", LI_XIUYING_ACCOUNT, "示范银行", "五百元", "不用"):
+        say(app_client, sid, text)
+    face = say(app_client, sid, "确认")
+    assert any(c["type"] == "face_capture" for c in face["reply"]["cards"])
+    pad = event(app_client, sid, "face_captured", {"image": camera_still()})
+    assert any(c["type"] == "pin_pad" for c in pad["reply"]["cards"]) and pad["journey"]["step"] == "verify"
+    missed = event(app_client, sid, "pin_entered", {"pin": wrong})
+    assert "还可以再试2次" in missed["reply"]["text"] and missed["journey"]["status"] == "active"
+    assert "2" in missed["reply"]["speech"] and wrong not in missed["reply"]["speech"]
+    done = event(app_client, sid, "pin_entered", {"pin": ZHANG_WEI_PIN})
+    assert done["journey"]["status"] == "completed"
+    transcript = app_client.get(f"/api/v1/sessions/{sid}").json()["transcript"]
+    assert [t["text"] for t in transcript if t["speaker"] == "customer"][-3:] == [
+        "[face_captured]",
+        "[pin_entered]",
+        "[pin_entered]",
+    ]
+    stored = _everything_stored(app_client)
+    logged = caplog.text + "".join(str(r.msg) for r in caplog.records)
+    for secret in (ZHANG_WEI_PIN, wrong, camera_still()[100:160]):
+        assert secret not in stored and secret not in logged
+    assert "verify_pin" in stored  # the check itself is on record: which account, when, the outcome
+
+
+def test_a_pin_without_a_journey_waiting_for_it_is_refused(app_client):
+    sid = start(app_client)
+    response = app_client.post(
+        f"/api/v1/sessions/{sid}/events", json={"type": "pin_entered", "data": {"pin": "123456"}}
+    )
+    assert response.status_code in (400, 409, 422) and "123456" not in response.text

@@ -8,6 +8,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -18,10 +19,12 @@ from assistant.api.app import create_app
 from assistant.config import Settings
 from knowledge.config import KnowledgeOptions
 from tests.conftest import PREPARED_MODELS
+from tests.integration.journey_driver import answer_verification
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ZHANG_WEI_ID = "110105198103150319"
+ZHANG_WEI_PIN = "270519"  # the sandbox cast's PIN of A1001 (integrations/sandbox/cast.yaml)
 LI_XIUYING_ACCOUNT = "1101050001002002"
 
 
@@ -67,6 +70,12 @@ def new_session(app: TestClient) -> str:
 
 def say(app: TestClient, session_id: str, text: str) -> dict:
     response = app.post(f"/api/v1/sessions/{session_id}/turns", json={"text": text}, headers=kiosk(app))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def post_event(app: TestClient, session_id: str, kind: str, data: dict) -> dict:
+    response = app.post(f"/api/v1/sessions/{session_id}/events", json={"type": kind, "data": data}, headers=kiosk(app))
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -191,10 +200,11 @@ def _to_authorisation(app: TestClient) -> tuple[str, str, str]:
     identify(app, sid, ZHANG_WEI_ID)
     for text in ("我要转账", "收款人李秀英", LI_XIUYING_ACCOUNT, "示范银行", "六万元", "不用"):
         turn = say(app, sid, text)
-    for _ in range(3):  # the confirmation (and any fraud warning to acknowledge)
+    for _ in range(3):  # the confirmation (and any fraud warning to acknowledge), then face and PIN
         if turn["journey"]["status"] == "waiting_authorization":
             break
         turn = say(app, sid, "确认" if turn["journey"]["step"] == "confirm" else "是的，继续")
+        turn = answer_verification(partial(post_event, app, sid), turn, ZHANG_WEI_PIN)
     assert turn["journey"]["status"] == "waiting_authorization", turn
     auth_id = next(c for c in turn["reply"]["cards"] if c["type"] == "authorization")["data"]["authorization_id"]
     deadline = time.monotonic() + 10

@@ -291,3 +291,37 @@ def test_a_new_visits_greeting_is_spoken_in_its_language(client: TestClient, lan
         assert said and words in said and words in session["greeting"]["text"]
     finally:
         k.close()
+
+
+def test_a_pin_from_the_pad_goes_to_the_bank_and_nowhere_else(client: TestClient, kiosk: Kiosk) -> None:
+    """The page's PIN pad sends `pin_entered` as a device event: the journey checks it at the bank and goes on;
+    nothing of it is said, shown, or relayed to staff watching the kiosk (the `kiosk:<id>:up` line)."""
+    from tests.integration.journey_driver import camera_still
+
+    pin = "270519"  # the sandbox cast's PIN of 张伟's account
+    session = kiosk.wait_for(lambda m: m["type"] == "session")
+    assert client.portal is not None
+    up = client.portal.call(client.app.state.events.subscribe, f"kiosk:{session['session_id']}:up")
+
+    def device(kind: str, data: dict) -> dict:
+        mark = kiosk.mark()
+        kiosk.send({"type": "event", "event": {"type": kind, "data": data}})
+        return kiosk.wait_for(lambda m: m["type"] == "reply", after=mark)["turn"]
+
+    mark = kiosk.mark()
+    device("id_card_read", {"id_number": "110105198103150319"})
+    for text in ("我要转账", "收款人李秀英", "1101050001002002", "示范银行", "三百元", "不用", "确认"):
+        turn = kiosk.speak_turn(text)[0]["turn"]
+    assert turn["journey"]["step"] == "verify", turn
+    pad = device("face_captured", {"image": camera_still()})
+    card = next(c for c in pad["reply"]["cards"] if c["type"] == "pin_pad")
+    assert card["data"] == {"digits": 6, "account": "账户（尾号1001）"}
+    done = device("pin_entered", {"pin": pin})
+    assert done["journey"]["status"] == "completed", done
+    kiosk.wait_for(lambda m: m["type"] == "speech_end", timeout=90, after=mark)
+    relayed = []
+    while (message := client.portal.call(up.get, 0.5)) is not None:
+        relayed.append(message)
+    client.portal.call(client.app.state.events.unsubscribe, up)
+    assert relayed and pin not in str(relayed)  # staff see what the customer said, never the PIN
+    assert pin not in str([m for _, m in kiosk.messages[mark:]])  # nor any reply, card or speech

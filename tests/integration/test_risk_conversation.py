@@ -18,6 +18,7 @@ from assistant.config import Settings
 from assistant.conversation.schemas import EventIn, SessionCreate, TurnIn, TurnOut
 from assistant.risk.scenarios import load_scenarios, run_scenarios
 from assistant.runtime import Runtime, open_runtime
+from tests.integration.journey_driver import camera_still
 
 # The module runs one runtime for every visit and the whole scenario set (about two minutes on a quiet
 # machine, much longer on a loaded one): a wider limit than the default 300 s.
@@ -25,6 +26,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(120
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ZHANG = {"id_number": "110105198103150319"}
+ZHANG_PIN = "270519"  # the sandbox cast's PIN of his account A1001
 WANG = {"id_number": "440305197811020577"}  # on the sandbox bank's AML and anti-fraud lists
 MONEY_WRITES = {"transfer", "open_time_deposit", "counter_order"}
 
@@ -43,6 +45,14 @@ def zhang_transfers(*steps: str | EventIn) -> list[str | EventIn]:
 def confirmed_transfer(payee: str, account: str, bank: str, amount: str) -> list[str | EventIn]:
     """A whole transfer by Zhang: payee, account, bank, amount, no note, confirmed."""
     return zhang_transfers(f"收款人{payee}", account, bank, amount, "不用", "确认")
+
+
+def verified() -> list[str | EventIn]:
+    """What the kiosk sends at the verify step: a camera still for the face match, then Zhang's PIN."""
+    return [
+        EventIn(type="face_captured", data={"image": camera_still()}),
+        EventIn(type="pin_entered", data={"pin": ZHANG_PIN}),
+    ]
 
 
 async def visit(runtime: Runtime, steps: list[str | EventIn], end: bool = False) -> dict[str, Any]:
@@ -101,7 +111,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory, built_knowledge: Path) -> dic
                     rt, [EventIn(type="id_card_read", data=ZHANG), "我想把我的银行卡租出去，一个月给八百", "我要转账"]
                 ),
                 "watch_list": await visit(rt, [EventIn(type="id_card_read", data=WANG), "我要转账"]),
-                "benign": await visit(rt, confirmed_transfer("李秀英", "1101050001002002", "示范银行", "两千元")),
+                "benign": await visit(
+                    rt, [*confirmed_transfer("李秀英", "1101050001002002", "示范银行", "两千元"), *verified()]
+                ),
                 "scenarios": await run_scenarios(rt, load_scenarios()),
             }
 

@@ -34,7 +34,8 @@ def visit(client, steps: list[str | dict]) -> tuple[str, list[dict]]:
 
 def test_a_recommendation_is_kept_as_a_referral_after_the_journey(app_client):
     card = {"type": "id_card_read", "data": {"id_number": ZHANG_WEI_ID}}
-    sid, outs = visit(app_client, [card, "我想存个定期", "一万元", "一年", "确认"])
+    pin = {"type": "pin_entered", "data": {"pin": "270519"}}  # the sandbox cast's PIN of his account
+    sid, outs = visit(app_client, [card, "我想存个定期", "一万元", "一年", "确认", pin])
     assert outs[-1]["journey"]["status"] == "completed", outs[-1]
     products = next(c for c in outs[-1]["reply"]["cards"] if c["type"] == "products")
     view = app_client.get(f"/api/v1/sessions/{sid}").json()

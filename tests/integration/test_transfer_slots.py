@@ -23,6 +23,7 @@ from tests.integration.journey_driver import Driver
 pytestmark = pytest.mark.integration
 
 ZW_ID = cast_summary()["zhang_wei"]["id_number"]  # 张伟, one account A1001 with 36,800 yuan
+ZW_PIN = cast_summary()["zhang_wei"]["accounts"][0]["pin"]
 LI_ACCOUNT, LI_CARD, CHEN_ACCOUNT = "1101050001002002", "6217991001002002015", "1101050001004004"
 UNKNOWN_OWN = "1101050001009999"  # in this bank's number range, held by nobody
 OTHER_BANK = "6222020200998877665"
@@ -78,6 +79,7 @@ async def test_relation_then_real_name_reaches_the_confirmation(driver: Driver) 
     shown = confirmation(driver)
     assert shown["收款人"] == "李秀英" and shown["与您的关系"] == "母亲" and "我妈" not in json.dumps(shown)
     await driver.send("确认")
+    await driver.verify(ZW_PIN)
     assert driver.status == "completed"
     assert driver.calls("transfer")[0].arguments["to_name"] == "李秀英"
 
@@ -127,6 +129,7 @@ async def test_a_name_correction_at_the_confirmation_shows_the_new_name(driver: 
     assert driver.awaiting["kind"] == "confirm"
     assert confirmation(driver)["收款人"] == "刘洋" and "刘洋" in driver.last.text("zh")
     await driver.send("确认")
+    await driver.verify(ZW_PIN)
     assert driver.status == "completed" and driver.calls("transfer")[0].arguments["to_name"] == "刘洋"
 
 
@@ -168,6 +171,7 @@ async def test_a_payee_card_number_is_resolved_to_this_bank(driver: Driver) -> N
     await begin(driver)
     for said in ("收款人李秀英", LI_CARD, "两百元", "不用", "确认"):
         await driver.send(said)
+    await driver.verify(ZW_PIN)
     assert driver.status == "completed"
     (call,) = driver.calls("transfer")
     assert call.arguments["to_bank"] == "示范银行" and call.result["same_bank"]
@@ -242,6 +246,7 @@ async def test_a_bank_refusal_is_said_in_the_sessions_language_only(
     with app.state.sandbox.session() as s:  # the money left the account after the check
         s.get(t.Account, "A1001").balance_fen = 100
     await driver.send("确认")
+    await driver.verify(ZW_PIN)
     assert driver.status == "rejected"
     said = driver.last.text(language)
     assert ("余额不足" in said) if language == "zh" else ("not enough money" in said)

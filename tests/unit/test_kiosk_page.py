@@ -33,6 +33,9 @@ def test_development_page_carries_the_demo_token_journeys_and_cast() -> None:
     names = {p["key"]: p for p in boot["cast"]}
     assert names["li_xiuying"]["id_number"] == "110105195405200429"
     assert names["emily_clark"]["document"] == "passport"
+    assert names["zhang_wei"]["pin"] == "270519" and names["emily_clark"]["pin"] is None  # the demo PIN pad hint
+    steps = {s["id"]: s for s in boot["journeys"]["transfer"]["steps"]}
+    assert steps["verify"]["label"] == {"zh": "本人验证", "en": "Verification"} and not steps["verify"]["after_write"]
     assert "fraud_payee" not in names  # counterparties are not customers at the kiosk
     assert boot["journeys"]["transfer"]["slots"]["payee_name"] == {"zh": "收款人", "en": "Payee"}
 
