@@ -4,7 +4,8 @@ Server -> console: every message of the `handoffs` channel (created / accepted /
 sessions the console watches, what the kiosk sends up (`kiosk:{id}:up`: customer messages, WebRTC
 signalling) tagged with the session id. Console -> server (JSON text frames):
 `watch {session_id}` / `unwatch {session_id}`, `chat {handoff_id, text, speak?}` (same as
-POST .../messages), `rtc {session_id, ...}` (relayed to the kiosk), `ping` -> `pong`.
+POST .../messages), `rtc {session_id, ...}` and `guide {session_id, action, ...}` (relayed to the
+kiosk), `ping` -> `pong`.
 Malformed frames are answered with `error` and ignored; the socket stays open. Signing out or disabling
 the account closes it with 4401 on whichever replica holds it (`assistant.api.live_sockets`).
 """
@@ -26,13 +27,18 @@ from assistant.conversation.dispatch import CHANNEL, Dispatcher
 from assistant.events import EventBus
 from assistant.events.bus import Subscription
 from assistant.logging import get_logger
+from assistant.manager.live import BRANCH_CHANNEL, staff_channel
 from assistant.store.handoffs import HandoffNotFound
 from assistant.store.sessions import NewTurn
 
 log = get_logger("lobby.staff_ws")
 router = APIRouter(tags=["staff"])
 
-STAFF = ("expert", "teller", "supervisor")
+STAFF = ("expert", "teller", "supervisor", "manager")
+# relayed to the kiosk of a session the console may watch: call signalling, and screen guidance (highlight
+# a field, a mark, a document pushed to the screen)
+RELAYED = ("rtc", "guide")
+GUIDE_ACTIONS = ("highlight", "mark", "clear", "document")
 MAX_WATCHED = 16
 OUTBOX = 256
 
@@ -87,18 +93,56 @@ class StaffLine:
                 return
             await self.subscribe(f"kiosk:{session_id}:up", {"session_id": session_id})
             await self.ws.send_json({"type": "watching", "session_id": session_id})
+            # the kiosk describes its screen again, for the console that just started watching
+            await self.events.publish(f"session:{session_id}", {"type": "screen_request"})
         elif kind == "unwatch":
             await self.unsubscribe(f"kiosk:{session_id}:up")
         elif kind == "chat":
             await self.chat(frame)
-        elif kind == "rtc":
+        elif kind in RELAYED:
+            if kind == "guide" and frame.get("action") not in GUIDE_ACTIONS:
+                await self.error("bad_guide", f"guide action must be one of {', '.join(GUIDE_ACTIONS)}")
+                return
             if not await self.may_watch(session_id):
                 await self.error("forbidden", "you may not signal this session")
                 return
             relay = {k: v for k, v in frame.items() if k != "session_id"}
-            await self.events.publish(f"session:{session_id}", {**relay, "type": "rtc", "from": self.who.subject})
+            if kind == "guide" and relay["action"] == "document":
+                found = await self.document(str(relay.get("query") or ""))
+                if found is None:
+                    await self.error("no_document", "no approved customer document matches that search")
+                    return
+                relay = {"action": "document", **found}
+            relay["name"] = self.who.display_name or self.who.subject
+            await self.events.publish(f"session:{session_id}", {**relay, "type": kind, "from": self.who.subject})
+            if kind == "guide":
+                await self.ws.send_json({"type": "guide_sent", "session_id": session_id, **relay})
         else:
             await self.error("unknown_type", f"unknown message type {kind!r}")
+
+    async def document(self, query: str) -> dict[str, Any] | None:
+        """The approved customer-facing passage a colleague pushes to the kiosk, found by their search.
+        Why the server searches rather than relaying the console's text: only documents whose audience is
+        the customer can reach the public screen, whatever the colleague's own access."""
+        query = query.strip()[:200]
+        knowledge = getattr(self.ws.app.state, "knowledge", None)
+        if not query or knowledge is None:
+            return None
+        try:
+            response = await asyncio.to_thread(knowledge.kb.search, query, 1, "customer")
+        except Exception as exc:  # a knowledge base being rebuilt must not close the console
+            log.warning("guide_document_search_failed", error=str(exc))
+            return None
+        if not response.results:
+            return None
+        hit = response.results[0]
+        return {
+            "title": hit.title,
+            "section": hit.section,
+            "text": hit.snippet,
+            "effective_from": hit.effective_from,
+            "doc_id": hit.doc_id,
+        }
 
     async def chat(self, frame: dict[str, Any]) -> None:
         try:
@@ -149,6 +193,9 @@ async def staff_ws(websocket: WebSocket) -> None:
 async def _serve(websocket: WebSocket, who: Principal) -> None:
     line = StaffLine(websocket, who)
     await line.subscribe(CHANNEL)
+    await line.subscribe(staff_channel(who.subject))  # the branch manager's instructions to this colleague
+    if who.has_role("manager", "supervisor"):
+        await line.subscribe(BRANCH_CHANNEL)  # the branch's live changes for the manager's console
     sender = asyncio.create_task(line.send_loop())
     await websocket.send_json({"type": "hello", "username": who.subject, "role": who.role})
     try:

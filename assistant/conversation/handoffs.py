@@ -83,6 +83,14 @@ class HandoffDesk:
         row = self._handoffs.create(session_id, reason, skill, priority, summary, branch_id=session.branch_id)
         return HandoffTicket(row.id, skill, priority, self._handoffs.position(row.id), reason, new=True)
 
+    def live_expert(self, session_id: str) -> str | None:
+        """The colleague serving this session right now (an accepted handoff), or None.
+
+        Why asked on every turn rather than kept in the session state: accepting and finishing happen on
+        whichever replica the console talks to, and the handoff row is the one place both agree on."""
+        row = self._handoffs.open_for_session(session_id)
+        return row.assigned_to if row is not None and row.status == "accepted" else None
+
 
 TICKET_OPERATIONS = ("queue_ticket", "check_in")
 

@@ -98,11 +98,21 @@ class Rtc(_Msg):
     type: Literal["rtc"]
 
 
+class Screen(_Msg):
+    """What the kiosk shows (cards and their fields as structured state, never pixels), so a remote
+    colleague can point at a field."""
+
+    model_config = ConfigDict(extra="allow")
+    type: Literal["screen"]
+    cards: list[dict[str, Any]] = Field(default_factory=list, max_length=12)
+
+
 ClientMessage = Annotated[
-    Hello | Text | Touch | Event | Mic | Frame | Playback | Settings | Ping | Rtc, Field(discriminator="type")
+    Hello | Text | Touch | Event | Mic | Frame | Playback | Settings | Ping | Rtc | Screen,
+    Field(discriminator="type"),
 ]
 _ADAPTER: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
-KNOWN = ("hello", "text", "touch", "event", "mic", "frame", "playback", "settings", "ping", "rtc")
+KNOWN = ("hello", "text", "touch", "event", "mic", "frame", "playback", "settings", "ping", "rtc", "screen")
 
 
 def parse(raw: str) -> ClientMessage:

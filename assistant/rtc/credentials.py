@@ -25,7 +25,8 @@ def turn_credential(secret: str, ident: str, ttl_s: int, now: float | None = Non
 
 
 def ice_servers(options: RtcOptions, ident: str, now: float | None = None) -> dict[str, Any]:
-    """`{"ice_servers": [...], "ttl_s": N}` in the shape of RTCConfiguration.iceServers. TURN is offered
+    """`{"ice_servers": [...], "ttl_s": N, "ice_transport_policy": "all"|"relay"}`, in the shape of
+    RTCConfiguration (iceServers, iceTransportPolicy). TURN is offered
     only with a secret (a TURN URL without credentials would only fail); without any settings the list is
     empty and browsers on one LAN still connect with host candidates."""
     servers: list[dict[str, Any]] = []
@@ -34,4 +35,4 @@ def ice_servers(options: RtcOptions, ident: str, now: float | None = None) -> di
     if options.turn_urls and options.turn_secret is not None:
         username, credential = turn_credential(options.turn_secret.get_secret_value(), ident, options.turn_ttl_s, now)
         servers.append({"urls": list(options.turn_urls), "username": username, "credential": credential})
-    return {"ice_servers": servers, "ttl_s": options.turn_ttl_s}
+    return {"ice_servers": servers, "ttl_s": options.turn_ttl_s, "ice_transport_policy": options.ice_transport_policy}

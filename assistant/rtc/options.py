@@ -1,5 +1,6 @@
 """Options of the WebRTC ICE servers; composed into `assistant.config.Settings` as `rtc`
-(env: `LOBBY_RTC__STUN_URLS`, `LOBBY_RTC__TURN_URLS`, `LOBBY_RTC__TURN_SECRET`, `LOBBY_RTC__TURN_TTL_S`).
+(env: `LOBBY_RTC__STUN_URLS`, `LOBBY_RTC__TURN_URLS`, `LOBBY_RTC__TURN_SECRET`, `LOBBY_RTC__TURN_TTL_S`,
+`LOBBY_RTC__ICE_TRANSPORT_POLICY`).
 
 Why a TURN secret and not a TURN password: browsers on two networks (a branch LAN and a back office behind
 NAT) often cannot reach each other directly, so media goes through a TURN relay, and a relay must not be
@@ -10,7 +11,7 @@ short-lived credentials from a secret it shares with coturn; no per-user passwor
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
@@ -35,6 +36,11 @@ class RtcOptions(BaseModel):
         None, description="coturn's --static-auth-secret; TURN credentials are minted from it (TURN REST scheme)."
     )
     turn_ttl_s: int = Field(3600, ge=60, le=86400, description="How long minted TURN credentials stay valid.")
+    ice_transport_policy: Literal["all", "relay"] = Field(
+        "all",
+        description="'relay' makes browsers send media only through TURN (networks that forbid direct peer "
+        "traffic, or to keep the kiosk's address from the other end); 'all' lets them connect directly.",
+    )
 
     @field_validator("stun_urls", "turn_urls", mode="before")
     @classmethod

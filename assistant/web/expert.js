@@ -91,6 +91,9 @@
     $("accept").hidden = h.status !== "queued";
     $("finish").hidden = !mine;
     $("chat").hidden = !mine;
+    $("call").hidden = !mine;
+    $("guide").hidden = !mine;
+    if (!mine && ConsoleCall.active && ConsoleCall.session === ctx.session.id) ConsoleCall.hangUp(true);
     const s = ctx.summary || {};
     facts($("summary"), [["原因 Reason", s.reason], ["意图 Intent", s.intent], ["技能 Skill", h.skill], ["等待 Wait", seconds(h.wait_s)], ["网点 Branch", h.branch_id]]);
     const p = ctx.profile || ctx.customer || {};
@@ -158,11 +161,31 @@
     }
   }
 
+  function live(speaker, text) {
+    $("transcript").append(el("div", { class: `turn ${speaker}` }, el("span", { class: "who" }, SPEAKERS[speaker]), text));
+    $("transcript").scrollTop = $("transcript").scrollHeight;
+  }
+
+  /** What the kiosk does while this colleague watches: said, answered, risk raised, shown, call signalling. */
   function onSocket(message) {
     if (message.type && message.type.startsWith("handoff_")) refresh();
-    if (message.type === "customer_message" && current && message.session_id === current.session.id) {
-      $("transcript").append(el("div", { class: "turn customer" }, el("span", { class: "who" }, "客户"), message.text));
+    if (message.type === "error") $("ctx-error").textContent = message.message;
+    if (message.type === "guide_sent") {
+      $("guide-result").textContent = message.action === "document" ? `已推送 Pushed: 《${message.title}》` : `已发送 Sent: ${message.action}`;
     }
+    if (!current || message.session_id !== current.session.id) return;
+    if (message.type === "customer_message") {
+      live("customer", message.text);
+      for (const r of message.risk || []) {
+        $("risk").append(el("li", { class: "fresh" }, `${r.type}: ${r.action} ${(r.reasons || r.patterns || []).join(", ")}`));
+      }
+    } else if (message.type === "assistant_message") live("assistant", message.text);
+    else if (message.type === "screen") ConsoleGuide.render(message, guide);
+    else if (message.type === "rtc") ConsoleCall.onRtc(message);
+  }
+
+  function guide(frame) {
+    if (line && current) line.send({ type: "guide", session_id: current.session.id, ...frame });
   }
 
   function wire() {
@@ -177,7 +200,17 @@
       refresh();
     });
     $("accept").addEventListener("click", () => accept(current.handoff.id));
+    $("call-start").addEventListener("click", () =>
+      ConsoleCall.start(current.session.id, (m) => line.send(m), me.display_name || me.username).catch((e) => ($("ctx-error").textContent = `通话失败 Call failed: ${e.message}`)),
+    );
+    $("call-end").addEventListener("click", () => ConsoleCall.hangUp(true));
+    $("guide-clear").addEventListener("click", () => guide({ action: "clear" }));
+    $("guide-doc").addEventListener("submit", (event) => {
+      event.preventDefault();
+      guide({ action: "document", query: $("guide-query").value.trim() });
+    });
     $("finish").addEventListener("click", async () => {
+      if (ConsoleCall.active) ConsoleCall.hangUp(true);
       await api(`/api/v1/handoffs/${current.handoff.id}/finish`, { method: "POST" }).catch((e) => ($("ctx-error").textContent = e.message));
       await show(current.handoff.id);
       refresh();

@@ -9,14 +9,20 @@ export class Conversation {
     this.list = list;
   }
 
-  /** Append one entry; `who` is "customer" or "assistant". Returns its element. */
-  add(who, text, { greeting = false } = {}) {
+  /** Append one entry; `who` is "customer", "assistant" or "expert" (a person: `name` says who). Returns its element. */
+  add(who, text, { greeting = false, name = "" } = {}) {
     const clean = String(text || "").trim();
     if (!clean) return null;
     const item = document.createElement("li");
     item.className = `turn turn-${who}`;
     if (greeting) item.dataset.greeting = "true";
-    item.textContent = clean;
+    if (name) {
+      const label = document.createElement("span");
+      label.className = "turn-who";
+      label.textContent = name;
+      item.append(label);
+    }
+    item.append(clean);
     this.list.append(item);
     while (this.list.children.length > KEEP) this.list.firstElementChild.remove();
     this.list.hidden = false;

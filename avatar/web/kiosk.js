@@ -6,9 +6,12 @@ import { Avatar } from "./avatar.js";
 import { Camera } from "./camera.js";
 import { dedupeSuggestions, renderCards, renderJourney, renderSuggestions } from "./cards.js";
 import { Conversation } from "./conversation.js";
+import { ExpertCall } from "./expert-call.js";
 import { asksYesNo } from "./format.js";
+import { describeScreen, Guidance } from "./guidance.js";
 import { applyI18n, language, pick, setLanguage, t } from "./i18n.js";
 import { Microphone } from "./mic.js";
+import { setupMicButton } from "./mic-button.js";
 import { setupCitation, setupConsent, setupDevices, setupPrivacy } from "./panels.js";
 import { SpeechPlayer } from "./player.js";
 import { KioskSocket } from "./socket.js";
@@ -43,7 +46,7 @@ function deviceToken() {
   if (given) {
     localStorage.setItem("lobby-device-token", given);
     params.delete("token");
-    history.replaceState(null, "", `${location.pathname}${params.size ? `?${params}` : ""}`);
+    window.history.replaceState(null, "", `${location.pathname}${params.size ? `?${params}` : ""}`);
   }
   const meta = document.querySelector('meta[name="lobby-device-token"]');
   return (meta && meta.content) || localStorage.getItem("lobby-device-token") || "";
@@ -88,6 +91,9 @@ const citation = setupCitation();
 const devices = setupDevices(boot.cast || [], sendEvent, notice);
 const history = new Conversation($("history"));
 const visit = setupVisit({ onEnd: visitEnded, onStart: visitStarted });
+const call = new ExpertCall({ send: (msg) => send(msg), token: deviceToken, onLive: expertLive });
+const guidance = new Guidance({ container: $("cards"), openDocument: (item) => citation.open(item) });
+const micButton = setupMicButton({ mic, player, send, state, notice, listening: () => avatar.setExpression("listening") });
 
 // ---- outgoing -------------------------------------------------------------------------------------
 
@@ -182,12 +188,25 @@ const HANDLERS = {
     else if (msg.event === "left") visit.end("customer_left");
   },
   expert_message(msg) {
-    const text = `${msg.from || t("expert.from")}：${msg.text || ""}`;
-    showAssistant(text);
-    history.add("assistant", text);
+    // A person wrote this: shown under their name, never as the digital human's subtitle.
+    history.add("expert", msg.text, { name: msg.from || t("expert.from") });
+    visit.activity();
   },
   handoff(msg) {
+    call.onHandoff(msg);
+    if (msg.resumed) return; // the page reconnected: the customer was already told
     notice(msg.status === "accepted" ? t("handoff.accepted", { expert: msg.expert || t("expert.from") }) : t("handoff.finished"));
+  },
+  rtc(msg) {
+    call.onRtc(msg);
+    visit.activity();
+  },
+  guide(msg) {
+    guidance.apply(msg);
+    visit.activity();
+  },
+  screen_request() {
+    if (call.live) describeToColleague();
   },
   session_ended(msg) {
     // The server ended the visit (idle, staff, customer left): back to the attract screen, nothing kept.
@@ -217,7 +236,7 @@ function receive(msg) {
 function disconnected() {
   state.connected = false;
   setConnection("reconnecting");
-  if (state.micOpen) closeMic();
+  if (state.micOpen) micButton.close();
 }
 
 // ---- screen ---------------------------------------------------------------------------------------
@@ -267,6 +286,7 @@ function showGreeting(reply) {
 }
 
 function showTurn(turn) {
+  if (turn.intent === "to_expert") return; // said to the colleague serving the customer: no bot reply
   const reply = turn.reply || { text: "" };
   state.lastTurn = turn;
   if (reply.language && reply.language !== language()) switchLanguage(reply.language, false);
@@ -303,11 +323,31 @@ function renderTurn(turn) {
     slotLabels: journey ? journey.slots : {},
     slotTypes: journey ? journey.slot_types || {} : {},
     canGoBack: back,
+    sendEvent, // the PIN pad's pin_entered and the face card's face_captured (cards.js)
+    still: () => camera.still(),
   });
   renderSuggestions($("suggestions"), dedupeSuggestions(reply.suggestions, $("cards"), { canGoBack: back }), touch);
   renderJourney($("journey"), $("journey-title"), $("journey-steps"), turn.journey, boot.journeys || {});
   if (first) avatar.gesture(first);
   showAction();
+  if (call.live) describeToColleague();
+}
+
+/** The colleague serving the customer sees the kiosk's cards as parts they can point at. */
+function describeToColleague() {
+  send({ type: "screen", cards: describeScreen($("cards")) });
+}
+
+/** A colleague took the visit over (or gave it back): the avatar steps aside, their tile shows. */
+function expertLive(live) {
+  document.body.classList.toggle("expert-live", live);
+  visit.hold(live);
+  if (live) {
+    player.stop("expert_live");
+    describeToColleague();
+  } else {
+    guidance.clear();
+  }
 }
 
 /** The card to act on is always in view (the panel scrolls, the page does not): after each reply, a change
@@ -331,6 +371,10 @@ function greet() {
 /** Privacy: nothing of the last customer stays on screen (conversation, cards, consent, inputs, modes). */
 function clearScreen() {
   player.stop("visit_ended");
+  call.reset();
+  guidance.clearMarks();
+  document.body.classList.remove("expert-live");
+  visit.hold(false);
   clearTimeout(subtitleTimer);
   for (const id of ["sub-assistant", "sub-customer"]) $(id).textContent = "";
   history.clear();
@@ -361,7 +405,7 @@ function forgetSession() {
 /** The visit is over (the customer's button, no answer to "还在吗？", the server, the customer left). */
 function visitEnded(reason) {
   const sessionId = state.sessionId;
-  if (state.micOpen) closeMic();
+  if (state.micOpen) micButton.close();
   clearScreen();
   forgetSession();
   notice(t("visit.ended"));
@@ -413,56 +457,6 @@ function setMode(name, on) {
   showAction();
 }
 
-// ---- microphone -----------------------------------------------------------------------------------
-
-async function openMic() {
-  player.unlock();
-  const ok = await mic.start();
-  state.micAvailable = ok;
-  if (!ok) {
-    $("mic").disabled = true;
-    notice(t("mic.unavailable"));
-    return;
-  }
-  player.stop("customer_talks");
-  mic.setSending(true);
-  send({ type: "mic", state: "open" });
-  state.micOpen = true;
-  $("mic").setAttribute("aria-pressed", "true");
-  $("mic-text").textContent = t("mic.open");
-  avatar.setExpression("listening");
-}
-
-function closeMic() {
-  mic.setSending(false);
-  send({ type: "mic", state: "closed" });
-  state.micOpen = false;
-  $("mic").setAttribute("aria-pressed", "false");
-  $("mic-text").textContent = t("mic.idle");
-}
-
-function setupMicButton() {
-  const button = $("mic");
-  let pressedAt = 0;
-  let wasOpen = false;
-  button.addEventListener("pointerdown", (event) => {
-    event.preventDefault();
-    pressedAt = performance.now();
-    wasOpen = state.micOpen;
-    if (!wasOpen) openMic();
-  });
-  // Held longer than half a second: push-to-talk (release closes). A short tap: hands-free until the next tap.
-  button.addEventListener("pointerup", () => {
-    if (wasOpen || performance.now() - pressedAt > 500) closeMic();
-  });
-  button.addEventListener("click", (event) => {
-    if (event.detail !== 0) return; // keyboard activation only; pointers are handled above
-    if (state.micOpen) closeMic();
-    else openMic();
-  });
-  setInterval(() => mic.setEchoLevel(player.playing ? player.outputLevel() : 0), 50);
-}
-
 // ---- start ----------------------------------------------------------------------------------------
 
 function setupControls() {
@@ -483,7 +477,6 @@ function setupControls() {
   });
   document.addEventListener("pointerdown", () => player.unlock(), { once: true });
   window.addEventListener("resize", showAction);
-  setupMicButton();
 }
 
 applyI18n();

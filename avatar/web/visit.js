@@ -11,6 +11,7 @@ export function setupVisit({ onEnd, onStart, idleMs = 90000, answerMs = 20000 })
   const times = { idleMs, answerMs };
   let active = true;
   let busy = false; // the avatar is speaking: not idle
+  let held = false; // a colleague serves the customer (they may talk for minutes without a tap): not idle
   let idleTimer = null;
   let answerTimer = null;
   let countdown = null;
@@ -22,7 +23,7 @@ export function setupVisit({ onEnd, onStart, idleMs = 90000, answerMs = 20000 })
 
   function arm() {
     clearTimeout(idleTimer);
-    if (active && !busy && prompt.hidden) idleTimer = setTimeout(ask, times.idleMs);
+    if (active && !busy && !held && prompt.hidden) idleTimer = setTimeout(ask, times.idleMs);
   }
 
   function ask() {
@@ -96,6 +97,12 @@ export function setupVisit({ onEnd, onStart, idleMs = 90000, answerMs = 20000 })
     /** While the avatar speaks the visit is not idle. */
     speaking(on) {
       busy = on;
+      if (on) clearTimeout(idleTimer);
+      else arm();
+    },
+    /** While a colleague serves the customer the page never asks "还在吗？"; the colleague ends the visit. */
+    hold(on) {
+      held = on;
       if (on) clearTimeout(idleTimer);
       else arm();
     },

@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,12 +44,12 @@ class LiveServer:
     process: subprocess.Popen[str]
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory, built_knowledge: Path) -> Iterator[LiveServer]:
-    """`lobby serve` on embedded defaults (SQLite, in-process sandbox bank, offline models), ready."""
+@contextmanager
+def serving(var_dir: Path, built_knowledge: Path, extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """`lobby serve` in its own process on `var_dir` (the shipped knowledge copied in), until it is ready;
+    `extra_env` points it at shared PostgreSQL / Redis to make it one replica of several."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/setup.sh (Debian package chromium)")
-    var_dir = tmp_path_factory.mktemp("e2e-var")
     shutil.copytree(built_knowledge, var_dir / "kb")
     port = _free_port()
     env = {
@@ -56,6 +57,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, built_knowledge: Path)
         "LOBBY_ENV": "development",
         "LOBBY_VAR_DIR": str(var_dir),
         "LOBBY_MODELS_DIR": str(os.environ.get("LOBBY_MODELS_DIR", PREPARED_MODELS)),
+        **(extra_env or {}),
     }
     log_path = var_dir / "serve.log"
     log = log_path.open("w")
@@ -88,6 +90,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, built_knowledge: Path)
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, built_knowledge: Path) -> Iterator[LiveServer]:
+    """`lobby serve` on embedded defaults (SQLite, in-process sandbox bank, offline models), ready."""
+    with serving(tmp_path_factory.mktemp("e2e-var"), built_knowledge) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

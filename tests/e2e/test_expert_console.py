@@ -5,15 +5,18 @@ and see the kiosk's journey continue (session API)."""
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 import pytest
 
 from tests.e2e.conftest import LiveServer
 from tests.e2e.staff_helpers import call, device_event, kiosk_token, new_session, say, sign_in, top_up
+from tests.integration.journey_driver import answer_verification
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ZHANG_WEI_ID = "110105198103150319"
+ZHANG_WEI_PIN = "270519"  # the sandbox cast's PIN of his account A1001
 LI_XIUYING_ACCOUNT = "1101050001002002"
 
 
@@ -44,7 +47,11 @@ def test_expert_accepts_a_handoff_and_the_message_reaches_the_kiosk(live_server:
     )  # the kiosk is told who took it over
     expert.fill("#chat-text", "您好，我是远程专家张敏，请稍等")
     expert.click("#chat-send")
-    kiosk.wait_for_selector("#sub-assistant:has-text('我是远程专家张敏')", timeout=15000)
+    # a person wrote it: shown under their name in the conversation, not as the digital human's subtitle
+    kiosk.wait_for_selector("#history .turn-expert:has-text('我是远程专家张敏')", timeout=15000)
+    assert "张敏" in kiosk.inner_text("#history .turn-expert .turn-who")
+    assert "我是远程专家张敏" not in kiosk.inner_text("#sub-assistant")
+    assert "人工专家已接入" in kiosk.inner_text("#expert-tile")
     screenshot(expert, "accepted")
     screenshot(kiosk, "kiosk-message")
     expert.click("#finish")
@@ -63,6 +70,7 @@ def test_expert_approves_an_authorisation_and_the_journey_continues(live_server:
         if turn["journey"]["status"] == "waiting_authorization":
             break
         turn = say(live_server, token, sid, "确认" if turn["journey"]["step"] == "confirm" else "是的，继续")
+        turn = answer_verification(partial(device_event, live_server, token, sid), turn, ZHANG_WEI_PIN)
     assert turn["journey"]["status"] == "waiting_authorization", turn
 
     expert = browser.new_context().new_page()

@@ -54,7 +54,7 @@ def turn_client(settings: Settings, turn_server: tuple[str, int]) -> Iterator[Te
 def test_without_rtc_settings_the_list_is_empty_and_callers_must_sign_in(client: TestClient) -> None:
     response = client.get("/api/v1/rtc/ice-servers", headers=auth_headers(client, "kiosk"))
     assert response.status_code == 200, response.text
-    assert response.json() == {"ice_servers": [], "ttl_s": 3600}
+    assert response.json() == {"ice_servers": [], "ttl_s": 3600, "ice_transport_policy": "all"}
     assert response.headers["cache-control"] == "no-store"
     assert client.get("/api/v1/rtc/ice-servers", headers=auth_headers(client, "expert")).status_code == 200
     assert client.get("/api/v1/rtc/ice-servers").status_code == 401

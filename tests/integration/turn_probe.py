@@ -107,8 +107,11 @@ def free_udp_port() -> int:
 
 
 @contextmanager
-def coturn(secret: str, workdir: Path, realm: str = "lobby.test") -> Iterator[tuple[str, int]]:
-    """A private `turnserver` on a free loopback port with the TURN REST scheme; yields (host, port)."""
+def coturn(
+    secret: str, workdir: Path, realm: str = "lobby.test", extra_args: list[str] | None = None
+) -> Iterator[tuple[str, int]]:
+    """A private `turnserver` on a free loopback port with the TURN REST scheme; yields (host, port).
+    `extra_args`: e.g. `--allow-loopback-peers`, so browsers on this machine can relay to each other."""
     binary = shutil.which("turnserver")
     if binary is None:
         raise FileNotFoundError("turnserver")
@@ -120,7 +123,7 @@ def coturn(secret: str, workdir: Path, realm: str = "lobby.test") -> Iterator[tu
         f"--min-port={relay_low}", f"--max-port={relay_low + 50}", "--use-auth-secret",
         f"--static-auth-secret={secret}", f"--realm={realm}", "--no-tls", "--no-dtls", "--no-cli",
         "--no-tcp-relay", f"--pidfile={workdir / 'turn.pid'}", f"--userdb={workdir / 'turndb'}",
-        f"--log-file={log_file}", "--simple-log", "--no-stdout-log",
+        f"--log-file={log_file}", "--simple-log", "--no-stdout-log", *(extra_args or []),
     ]  # fmt: skip
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     server = ("127.0.0.1", port)
