@@ -42,6 +42,7 @@ STEP_LABELS: dict[str, dict[str, str] | None] = {
     "risk_screen": None,
     "collect": {"zh": "填写信息", "en": "Details"},
     "confirm": {"zh": "核对确认", "en": "Confirm"},
+    "verify": {"zh": "本人验证", "en": "Verification"},
     "authorise": {"zh": "授权", "en": "Authorisation"},
     "execute": {"zh": "办理", "en": "Processing"},
     "deliver": {"zh": "交付", "en": "Hand-over"},
@@ -172,6 +173,7 @@ def demo_cast() -> list[dict[str, Any]]:
                 "id_number": person.get("id_number") or passport,
                 "qr_token": person.get("qr_token"),
                 "booking_codes": person.get("booking_codes", []),
+                "pin": next((a.get("pin") for a in person.get("accounts", []) if a.get("pin")), None),
             }
         )
     return people

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from typing import Annotated, Any
 
@@ -189,6 +190,10 @@ async def _tell_bank(bank: BankClients, branch: str, ticket: dict[str, Any], cou
 async def _customer(request: Request, session_id: str) -> dict[str, Any]:
     data = await asyncio.to_thread(session_context, request.app.state.sessions, session_id)
     data["profile"] = await customer_profile(request.app.state.bank, data.get("customer"))
+    mobile = getattr(request.app.state, "mobile", None)  # a form the customer prepared on the phone, pre-filled
+    if mobile is not None:
+        with contextlib.suppress(BankError):
+            data["form"] = {**(data.get("form") or {}), **await mobile.teller_form(session_id)}
     return data
 
 

@@ -126,13 +126,34 @@
     }
   }
 
+  const PREPARED_STATUS = { open: "待办理 To handle", loaded: "办理中 In progress (kiosk)" };
+  // The customer's code from the phone, scanned (or typed) at the counter: the form as filled at home, masked.
+  async function openPrepared(event) {
+    event.preventDefault();
+    $("prepared-error").textContent = "";
+    const token = $("prepared-token").value.trim().toUpperCase();
+    if (!token) return;
+    try {
+      const form = await api(`/api/v1/teller/prepared/${encodeURIComponent(token)}`);
+      facts($("prepared"), [
+        ["业务 Service", (form.title || {}).zh], ["客户 Customer", `${form.customer.name} (${form.customer.customer_id})`],
+        ["状态 Status", PREPARED_STATUS[form.status] || form.status], ...form.rows.map((r) => [r.label.zh, r.value.zh]),
+      ]);
+    } catch (e) {
+      $("prepared").replaceChildren();
+      $("prepared-error").textContent = e.status === 404 ? "预填码无效、已使用或已过期 Unknown, used or expired code" : e.message;
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     $("ask").addEventListener("submit", ask);
     $("doc-close").addEventListener("click", () => ($("document").hidden = true));
     $("call-next").addEventListener("click", callNext);
+    $("prepared-scan").addEventListener("submit", openPrepared);
     $("approve").addEventListener("click", () => decide("approve"));
     $("reject").addEventListener("click", () => decide("reject"));
     Lobby.start(["teller"], async () => {
+      Lobby.socket(() => {}); // the staff socket: the branch manager's instructions (common.js shows them)
       refreshQueue();
       setInterval(refreshQueue, 5000);
       try {

@@ -15,9 +15,19 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from integrations import schemas as api
-from integrations.sandbox import routes_branch, routes_customers, routes_risk, routes_transactions
+from integrations.sandbox import (  # the customer's phone
+    routes_bookings,
+    routes_branch,
+    routes_customers,
+    routes_prepared,
+    routes_risk,
+    routes_sms,
+    routes_transactions,
+    routes_verification,
+)
 from integrations.sandbox.common import ApiError, StateDep
 from integrations.sandbox.faults import FaultBoard, FaultMiddleware
+from integrations.sandbox.routes_verification import VerificationPolicy
 from integrations.sandbox.seed import cast_summary
 from integrations.sandbox.state import SandboxState
 
@@ -28,8 +38,11 @@ class FaultsRequest(BaseModel):
     faults: list[api.Fault]
 
 
-def create_sandbox_app(db_path_or_url: str | Path, seed: bool = True) -> FastAPI:
-    """The sandbox over a SQLite file (or any SQLAlchemy URL); `seed` writes the cast when needed."""
+def create_sandbox_app(
+    db_path_or_url: str | Path, seed: bool = True, verification: VerificationPolicy | None = None
+) -> FastAPI:
+    """The sandbox over a SQLite file (or any SQLAlchemy URL); `seed` writes the cast when needed;
+    `verification`: wrong PIN / face tries before a lock (default three each)."""
     state = SandboxState(db_path_or_url)
     if seed:
         state.ensure_seeded()
@@ -41,6 +54,7 @@ def create_sandbox_app(db_path_or_url: str | Path, seed: bool = True) -> FastAPI
     )
     app.state.sandbox = state
     app.state.faults = board
+    app.state.verification = verification or VerificationPolicy()
     app.add_middleware(FaultMiddleware, board=board)
 
     @app.exception_handler(ApiError)
@@ -64,8 +78,12 @@ def create_sandbox_app(db_path_or_url: str | Path, seed: bool = True) -> FastAPI
             "seeded_on": seeded.isoformat() if seeded else None,
         }
 
-    for module in (routes_customers, routes_transactions, routes_branch, routes_risk):
+    for module in (routes_customers, routes_transactions, routes_branch, routes_risk, routes_verification):
         app.include_router(module.router)
+    app.include_router(routes_verification.control)
+    for module in (routes_sms, routes_bookings, routes_prepared):  # the customer's phone (issue 21)
+        app.include_router(module.router)
+    app.include_router(routes_sms.control)
     app.include_router(_control_router(board))
     return app
 

@@ -13,6 +13,7 @@ from integrations import schemas as api
 from integrations.sandbox import tables as t
 from integrations.sandbox import views
 from integrations.sandbox.common import ApiError, StateDep, not_found
+from integrations.sandbox.routes_prepared import customer_of_token
 from integrations.sandbox.seed import age_on
 
 router = APIRouter(prefix="/v1", tags=["customers"])
@@ -48,6 +49,8 @@ def lookup(
                     column == value.strip().upper() if by == "id_number" else column == value.strip()
                 )
             )
+        if customer is None and by == "qr_token":  # a form prepared at home carries a bank-issued QR token
+            customer = customer_of_token(s, value)
         if customer is None:
             raise not_found("customer", f"by {by}")
         return api.CustomerRef(customer_id=customer.id, name=customer.name, language=customer.language, matched_by=by)
