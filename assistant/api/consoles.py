@@ -1,4 +1,5 @@
-"""The staff consoles' pages: `/teller`, `/expert`, `/supervisor` and their files under `/static/staff/`.
+"""The staff consoles' pages: `/teller`, `/expert`, `/supervisor`, `/manager` and their files under `/static/staff/`
+(vendored libraries under `/static/vendor/`).
 
 Plain HTML + JavaScript from `assistant/web/` (no build step, no CDN). The pages themselves are public:
 they show a sign-in form, and every API call they make is checked by the routes' roles.
@@ -50,6 +51,24 @@ async def expert_page() -> HTMLResponse:
 @router.get("/supervisor")
 async def supervisor_page() -> HTMLResponse:
     return _page("supervisor")
+
+
+@router.get("/manager")
+async def manager_page() -> HTMLResponse:
+    return _page("manager")
+
+
+VENDOR_DIR = WEB_DIR / "vendor"
+VENDORED = {"echarts": ("echarts.min.js",)}  # third-party files the pages load (see each folder's README)
+
+
+@router.get("/static/vendor/{package}/{name}")
+async def vendor_file(package: str, name: str) -> FileResponse:
+    """A vendored third-party file, by an allow-list (no path may leave `assistant/web/vendor/`)."""
+    if name not in VENDORED.get(package, ()):
+        raise HTTPException(404, "not found")
+    path = VENDOR_DIR / package / name
+    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix], headers=SECURITY_HEADERS)
 
 
 @router.get("/static/staff/{name}")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Role = Literal["kiosk", "teller", "expert", "supervisor", "admin"]
-ROLES: tuple[str, ...] = ("kiosk", "teller", "expert", "supervisor", "admin")
-STAFF_ROLES: tuple[str, ...] = ("teller", "expert", "supervisor", "admin")
+Role = Literal["kiosk", "teller", "expert", "supervisor", "manager", "admin"]
+ROLES: tuple[str, ...] = ("kiosk", "teller", "expert", "supervisor", "manager", "admin")
+STAFF_ROLES: tuple[str, ...] = ("teller", "expert", "supervisor", "manager", "admin")
 PrincipalKind = Literal["user", "device"]
 
 

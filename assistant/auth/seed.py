@@ -1,4 +1,4 @@
-"""Demo accounts outside production: four staff members and the demo kiosk, so a fresh install can be
+"""Demo accounts outside production: five staff members and the demo kiosk, so a fresh install can be
 tried at once. Production never seeds (its operators run `lobby users add` / `lobby devices add`)."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ DEMO_STAFF: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("teller1", "teller", "柜员 李明", ("general",)),
     ("expert1", "expert", "远程专家 张敏", ("general", "remote_verification", "risk_review", "loans", "wealth")),
     ("supervisor1", "supervisor", "主管 陈静", ()),
+    ("manager1", "manager", "网点经理 王磊", ()),
     ("admin1", "admin", "管理员", ()),
 )
 
@@ -24,7 +25,7 @@ def seed_demo_staff(users: UserStore, passwords: Passwords) -> list[str]:
     """Create the demo staff when there are no users at all; returns the usernames created."""
     if users.count():
         return []
-    password_hash = passwords.hash(DEMO_PASSWORD)  # one slow hash for the four demo accounts
+    password_hash = passwords.hash(DEMO_PASSWORD)  # one slow hash for all the demo accounts
     created = []
     for username, role, display_name, skills in DEMO_STAFF:
         try:

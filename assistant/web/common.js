@@ -3,7 +3,8 @@
  *   (cookie sign-in: POST /api/v1/auth/login), then calls onReady(me).
  * Lobby.api(path, {method, body}): fetch JSON with the session cookie; every non-GET request echoes the
  *   lobby_csrf cookie in X-CSRF-Token (the server's double-submit check). Errors throw with the detail.
- * Lobby.socket(onMessage): the staff WebSocket (/api/v1/staff/ws), reconnecting with back-off.
+ * Lobby.socket(onMessage): the staff WebSocket (/api/v1/staff/ws), reconnecting with back-off; a branch
+ *   manager's `instruction` on it is shown as a notice on whichever console is open.
  * Lobby.el(tag, attrs, ...children): build DOM without innerHTML (text is never parsed as markup).
  */
 "use strict";
@@ -151,7 +152,9 @@ const Lobby = (() => {
       ws.addEventListener("open", () => (delay = 500));
       ws.addEventListener("message", (event) => {
         try {
-          onMessage(JSON.parse(event.data), line);
+          const message = JSON.parse(event.data);
+          if (message.type === "instruction") showInstruction(message);
+          onMessage(message, line);
         } catch (e) {
           console.warn("staff socket message not handled", e);
         }
@@ -163,6 +166,22 @@ const Lobby = (() => {
     }
     connect();
     return line;
+  }
+
+  /* An instruction from the branch manager (staff socket, `instruction`): a notice on any console until read. */
+  function showInstruction(message) {
+    let box = document.getElementById("instructions");
+    if (!box) {
+      box = el("aside", { id: "instructions", role: "status", "aria-live": "polite" });
+      Object.assign(box.style, { position: "fixed", right: "1rem", top: "3.5rem", zIndex: 50, display: "grid", gap: "0.5rem", maxWidth: "26rem" });
+      document.body.append(box);
+    }
+    const note = el("div", { class: "card instruction", dataset: { instruction: message.id } },
+      el("strong", {}, `经理指令 Instruction · ${message.from_name || message.from} · ${when(message.at)}`),
+      el("p", {}, message.text),
+      el("button", { type: "button", class: "secondary", onclick: () => note.remove() }, "知道了 Got it"));
+    Object.assign(note.style, { margin: 0, borderLeft: "4px solid #a36100", boxShadow: "0 2px 8px rgba(0,0,0,0.15)" });
+    box.prepend(note);
   }
 
   function when(iso) {

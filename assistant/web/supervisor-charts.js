@@ -1,95 +1,118 @@
-/* Small inline-SVG charts for the supervisor console (no library, no CDN).
- * Colours come from classes in supervisor.css, so the page's Content-Security-Policy needs no inline styles. */
+/* The supervisor console's charts, drawn with the vendored ECharts (assistant/web/vendor/echarts/; no CDN).
+ * Each function returns an element to put in the page; the chart is drawn once the element has a size (a
+ * ResizeObserver: a chart made inside a hidden panel is drawn when the panel opens), follows later size changes,
+ * and is disposed when the element leaves the page. The element is `role="img"` with the label, and
+ * `data-chart` names it (the browser tests read the drawn data through `echarts.getInstanceByDom`). */
 "use strict";
 
 (function () {
-  const NS = "http://www.w3.org/2000/svg";
+  const FONT = { fontFamily: '"PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif', fontSize: 11, color: "#33475b" };
+  const BLUE = "#2f7bc4";
+  // the colours supervisor.css gave the severities and risk actions
+  const KEY_COLOURS = { hold: "#e07a2f", high: "#e07a2f", block: "#c62828", critical: "#c62828", blocked: "#c62828",
+    warn: "#e0b12f", prompt_injection: "#e0b12f" };
+  const DOT_COLOURS = { session: "#6b7a89", handoff: "#1d3f8f" };
 
-  function svg(name, attrs, text) {
-    const node = document.createElementNS(NS, name);
-    for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, String(value));
-    if (text !== undefined) node.textContent = String(text);
-    return node;
-  }
-
-  function frame(width, height, label, margin) {
-    const m = margin || 0;  // room for labels centred on the first and last bars
-    const root = svg("svg", { viewBox: `${-m} 0 ${width + 2 * m} ${height}`, role: "img", "aria-label": label, class: "sv-svg" });
-    root.appendChild(svg("title", {}, label));
-    return root;
-  }
-
-  /* Vertical bars, one per value (volume by hour); every `tickEvery`-th label is drawn under its bar. */
-  function columns(values, labels, label, tickEvery) {
-    const width = 480, height = 160, base = 130, top = 12;
-    const max = Math.max(1, ...values);
-    const step = width / values.length;
-    const root = frame(width, height, label, 12);
-    root.appendChild(svg("line", { x1: 0, y1: base, x2: width, y2: base, class: "sv-axis" }));
-    values.forEach((value, i) => {
-      const h = ((base - top) * value) / max;
-      const bar = svg("rect", { x: i * step + 2, y: base - h, width: Math.max(step - 4, 1), height: h, class: "sv-bar" });
-      bar.appendChild(svg("title", {}, `${labels[i]}: ${value}`));
-      root.appendChild(bar);
-      if (value) root.appendChild(svg("text", { x: i * step + step / 2, y: base - h - 2, class: "sv-value" }, value));
-      if (i % (tickEvery || 1) === 0) {
-        root.appendChild(svg("text", { x: i * step + step / 2, y: base + 16, class: "sv-tick" }, labels[i]));
+  function mount(label, height, option) {
+    const box = document.createElement("div");
+    box.className = "sv-echart";
+    box.setAttribute("role", "img");
+    box.setAttribute("aria-label", label);
+    box.dataset.chart = label;
+    Object.assign(box.style, { width: "100%", height: `${height}px` });
+    let chart = null;
+    const observer = new ResizeObserver(() => {
+      if (!box.isConnected) {
+        if (chart) chart.dispose();
+        observer.disconnect();
+        return;
+      }
+      if (!box.clientWidth || !window.echarts) return;
+      if (!chart) {
+        chart = echarts.init(box, null, { renderer: "canvas" });
+        chart.setOption({ textStyle: FONT, animation: false, ...option });
+      } else {
+        chart.resize();
       }
     });
-    return root;
+    observer.observe(box);
+    return box;
+  }
+
+  function empty(items) {
+    return items.length ? [] : [{ type: "text", left: 8, top: "middle", style: { text: "无数据 No data", fill: "#6b7a89", fontSize: 12 } }];
+  }
+
+  /* Vertical bars, one per value (volume by hour); every `tickEvery`-th label is shown under its bar. */
+  function columns(values, labels, label, tickEvery) {
+    return mount(label, 180, {
+      grid: { left: 32, right: 12, top: 18, bottom: 24 },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      xAxis: { type: "category", data: labels, axisTick: { alignWithLabel: true }, axisLabel: { interval: (tickEvery || 1) - 1 } },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{
+        type: "bar", data: values, itemStyle: { color: BLUE }, barCategoryGap: "20%",
+        label: { show: true, position: "top", formatter: (p) => (p.value ? String(p.value) : "") },
+      }],
+    });
   }
 
   /* Horizontal bars for {key, count} items (intents, outcomes, risk flags, wait buckets). */
   function bars(items, label, nameOf) {
-    const rowHeight = 24, width = 480, labelWidth = 170;
-    const height = Math.max(items.length, 1) * rowHeight + 8;
-    const max = Math.max(1, ...items.map((item) => item.count));
-    const root = frame(width, height, label);
-    if (!items.length) {
-      root.appendChild(svg("text", { x: 4, y: 18, class: "sv-empty" }, "无数据 No data"));
-      return root;
-    }
-    items.forEach((item, i) => {
-      const y = i * rowHeight + 4;
-      const w = ((width - labelWidth - 40) * item.count) / max;
-      root.appendChild(svg("text", { x: labelWidth - 6, y: y + 15, class: "sv-label" }, nameOf ? nameOf(item.key) : item.key));
-      const bar = svg("rect", { x: labelWidth, y: y + 2, width: Math.max(w, 1), height: rowHeight - 8, class: `sv-bar sv-bar-${item.key}` });
-      bar.appendChild(svg("title", {}, `${item.key}: ${item.count}`));
-      root.appendChild(bar);
-      root.appendChild(svg("text", { x: labelWidth + w + 4, y: y + 15, class: "sv-count" }, item.count));
+    const names = items.map((item) => (nameOf ? nameOf(item.key) : item.key));
+    return mount(label, Math.max(items.length, 1) * 28 + 24, {
+      grid: { left: 8, right: 40, top: 4, bottom: 4, containLabel: true },
+      tooltip: { trigger: "item", formatter: (p) => `${items[p.dataIndex].key}: ${p.value}` },
+      xAxis: { type: "value", show: false, max: (v) => Math.max(v.max, 1) },
+      yAxis: { type: "category", inverse: true, data: names, axisTick: { show: false }, axisLine: { show: false } },
+      series: [{
+        type: "bar", barMaxWidth: 18, label: { show: true, position: "right" },
+        data: items.map((item) => ({ value: item.count, itemStyle: { color: KEY_COLOURS[item.key] || BLUE } })),
+      }],
+      graphic: empty(items),
     });
-    return root;
   }
 
   /* A share from 0 to 1 as one bar with its percentage. */
   function share(rate, label) {
-    const width = 480, height = 40;
-    const root = frame(width, height, label);
-    root.appendChild(svg("rect", { x: 0, y: 8, width: width - 60, height: 20, class: "sv-track" }));
-    if (rate !== null && rate !== undefined) {
-      root.appendChild(svg("rect", { x: 0, y: 8, width: (width - 60) * rate, height: 20, class: "sv-bar" }));
-    }
-    const text = rate === null || rate === undefined ? "—" : `${Math.round(rate * 1000) / 10}%`;
-    root.appendChild(svg("text", { x: width - 54, y: 23, class: "sv-count" }, text));
-    return root;
+    const known = rate !== null && rate !== undefined;
+    const percent = known ? Math.round(rate * 1000) / 10 : 0;
+    return mount(label, 56, {
+      grid: { left: 4, right: 56, top: 8, bottom: 8 },
+      xAxis: { type: "value", show: false, min: 0, max: 100 },
+      yAxis: { type: "category", show: false, data: [label] },
+      series: [{
+        type: "bar", data: [percent], barWidth: 22, itemStyle: { color: BLUE }, showBackground: true,
+        backgroundStyle: { color: "#e6ebf0" },
+      }],
+      graphic: [{ type: "text", right: 4, top: "middle", style: { text: known ? `${percent}%` : "—", fill: "#33475b", fontSize: 13 } }],
+    });
   }
 
-  /* Events of one session on a time axis: a dot per event, coloured by severity, with a tooltip. */
+  /* A time of day in the branch's zone (as the console prints times), not the browser's. */
+  function clock(ms) {
+    return new Date(ms).toLocaleTimeString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
+  }
+
+  /* Events of one session on a time axis: a dot per event, coloured by kind and severity, with a tooltip. */
   function timeline(events, label) {
-    const width = 640, height = 56, pad = 12;
-    const root = frame(width, height, label);
-    if (!events.length) return root;
+    const colour = (e) => KEY_COLOURS[e.severity] || DOT_COLOURS[e.kind] || BLUE;
     const times = events.map((e) => Date.parse(e.at));
-    const start = Math.min(...times), end = Math.max(...times);
-    const span = Math.max(end - start, 1);
-    root.appendChild(svg("line", { x1: pad, y1: 28, x2: width - pad, y2: 28, class: "sv-axis" }));
-    events.forEach((event, i) => {
-      const x = pad + ((width - 2 * pad) * (times[i] - start)) / span;
-      const dot = svg("circle", { cx: x, cy: 28, r: event.kind === "session" ? 4 : 7, class: `sv-dot sv-${event.kind} sv-sev-${event.severity}` });
-      dot.appendChild(svg("title", {}, `${event.label} · ${event.at}`));
-      root.appendChild(dot);
+    // a visit may last under a second: keep at least a few seconds on the axis, labelled by the second
+    const start = Math.min(...times), end = Math.max(...times), pad = Math.max((end - start) * 0.04, 2000);
+    return mount(label, 80, {
+      grid: { left: 24, right: 24, top: 10, bottom: 26 },
+      tooltip: { trigger: "item", formatter: (p) => `${events[p.dataIndex].label} · ${events[p.dataIndex].at}` },
+      xAxis: { type: "time", min: events.length ? start - pad : null, max: events.length ? end + pad : null, minInterval: 1000,
+        axisLabel: { hideOverlap: true, formatter: clock } },
+      yAxis: { type: "value", show: false, min: 0, max: 2 },
+      series: [{
+        type: "scatter",
+        data: events.map((e) => ({ value: [e.at, 1], symbolSize: e.kind === "session" ? 8 : 14,
+          itemStyle: { color: colour(e), borderColor: "#fff", borderWidth: 1.5 } })),
+      }],
+      graphic: empty(events),
     });
-    return root;
   }
 
   window.SupervisorCharts = { columns, bars, share, timeline };

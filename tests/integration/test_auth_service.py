@@ -174,7 +174,7 @@ def test_device_tokens_resolve_until_revoked(auth: Authenticator):
 def test_demo_accounts_are_seeded_outside_production_only(tmp_path: Path, db: Database):
     test_settings = Settings(env="test", var_dir=tmp_path, auth=TEST_AUTH, _env_file=None)  # type: ignore[call-arg]
     access = open_access(test_settings, db)
-    assert [a.username for a in access.users.list()] == ["admin1", "expert1", "supervisor1", "teller1"]
+    assert [a.username for a in access.users.list()] == ["admin1", "expert1", "manager1", "supervisor1", "teller1"]
     assert access.demo_kiosk_token and access.auth.resolve_bearer(access.demo_kiosk_token).device_id == "KIOSK-BJ001-01"
     assert open_access(test_settings, db).demo_kiosk_token == access.demo_kiosk_token  # idempotent
     assert len(access.devices.list()) == 1
