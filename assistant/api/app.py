@@ -9,7 +9,21 @@ from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from assistant import __version__
-from assistant.api import auth, consoles, handoffs, health, kiosk_page, kiosk_ws, knowledge, sessions, staff_ws, teller
+from assistant.api import (
+    auth,
+    consoles,
+    handoffs,
+    health,
+    kiosk_page,
+    kiosk_ws,
+    knowledge,
+    mobile,
+    sessions,
+    staff_ws,
+    teller,
+)
+from assistant.api import manager as manager_api
+from assistant.api import recordings as recordings_api
 from assistant.api import rtc as rtc_api
 from assistant.api import supervisor as supervisor_api
 from assistant.api.errors import install_error_handlers
@@ -20,6 +34,7 @@ from assistant.config import Settings, get_settings
 from assistant.conversation.dispatch import start_dispatch
 from assistant.kiosk import open_kiosk_services
 from assistant.logging import get_logger
+from assistant.manager.live import BranchLive
 from assistant.runtime import open_runtime
 
 log = get_logger("lobby.app")
@@ -43,12 +58,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             state.kiosk = kiosk  # speech and camera services of /api/v1/kiosk/ws
             state.users, state.devices, state.auth = runtime.users, runtime.devices, runtime.auth
             state.audit = runtime.audit
+            recordings_api.wire(app)  # consented visits recorded by the kiosk sockets, played back here
+            mobile.wire(app)  # the customer's phone: its service, and the kiosk's prepared-form loader
             state.demo_kiosk_token = runtime.demo_kiosk_token
             state.dispatch = start_dispatch(runtime.handoffs, runtime.db, runtime.events, settings.handoff)
             state.sockets = LiveSockets(runtime.events, runtime.auth)  # closes sockets whose credentials go
             await state.sockets.start()
+            state.branch_live = BranchLive(runtime.db, runtime.events, runtime.bank)  # the manager's live branch
+            await state.branch_live.start()
             log.info("started", version=__version__, database=runtime.db.engine.dialect.name, env=settings.env)
             yield
+            await state.branch_live.stop()
             await state.sockets.stop()
             await state.dispatch.stop()
         log.info("stopped")
@@ -76,8 +96,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(handoffs.router)
     app.include_router(teller.router)
     app.include_router(supervisor_api.router)
+    app.include_router(recordings_api.router)
     app.include_router(staff_ws.router)
     app.include_router(rtc_api.router)
+    app.include_router(manager_api.router)
     app.include_router(consoles.router)
     kiosk_page.install(app)
+    mobile.install(app)
     return app

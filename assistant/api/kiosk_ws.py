@@ -36,6 +36,7 @@ async def kiosk_socket(websocket: WebSocket, principal: Annotated[Principal, Dep
         state.events,
         device_id=principal.device_id or (principal.subject if principal.kind == "device" else None),
         branch_id=principal.branch_id,
+        recordings=getattr(state, "recordings", None),
     )
     sockets: LiveSockets | None = getattr(state, "sockets", None)
     if sockets is None:

@@ -10,6 +10,7 @@ from assistant.cli import bench, config_cmd, db, eval, kb, models, pending, serv
 from assistant.cli import chat as chat_cmd
 from assistant.cli import compliance as compliance_cmd
 from assistant.cli import devices as devices_cmd
+from assistant.cli import recordings as recordings_cmd
 from assistant.cli import sandbox as sandbox_cmd
 from assistant.cli import transcripts as transcripts_cmd
 from assistant.cli import tts as tts_cmd
@@ -40,6 +41,7 @@ app.add_typer(transcripts_cmd.app, name="transcripts")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(devices_cmd.app, name="devices")
 app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(recordings_cmd.app, name="recordings")
 pending.register(app)
 
 

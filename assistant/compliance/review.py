@@ -1,12 +1,14 @@
 """The after-visit compliance pass over one finished session: pure, so it is easy to test and to rerun.
 
-Four rules, from the bank's conduct requirements:
+Five rules, from the bank's conduct requirements:
 - `forbidden_promise` (high): the assistant or a colleague promised what nobody may (保本, 稳赚不赔, 零风险,
   "guaranteed returns") in any turn;
 - `disclosure_missing` (medium): a wealth product was sold without the risk level and "not guaranteed"
   having been said before the sale;
 - `recording_without_consent` / `marketing_without_consent` (medium): speech or camera capture, or a
   product recommendation, before the customer's consent to it was recorded;
+- `recording_kept_without_consent` (high): the visit's audio was stored (a `recording_store` record in
+  the audit chain) although the customer never consented to recording, or withdrew the consent;
 - `authorization_*` (high / medium): an authorisation decided by a role that may not decide, decided
   without an audit record, or left undecided when the visit ended.
 Texts quoted in findings are masked (they are read by supervisors).
@@ -63,6 +65,7 @@ class Visit:
     sale_seqs: list[int] = field(default_factory=list)
     decisions: list[AuditDecision] = field(default_factory=list)
     pending_authorizations: list[str] = field(default_factory=list)
+    recordings: int = 0  # recordings of the visit stored (audit records `recording_store`)
 
 
 def _quote(text: str) -> str:
@@ -152,7 +155,17 @@ def authorizations(visit: Visit, m: Matcher) -> list[Finding]:
     return found
 
 
-RULES = (forbidden_promises, disclosures, consent, authorizations)
+def recording_consent(visit: Visit, m: Matcher) -> list[Finding]:
+    """A stored recording needs the customer's consent to recording, still standing at the visit's end."""
+    if not visit.recordings:
+        return []
+    end = max((t.seq for t in visit.turns), default=0) + 1
+    if _consented(visit, "recording", end):
+        return []
+    return [Finding("recording_kept_without_consent", "high", None, {"recordings": visit.recordings})]
+
+
+RULES = (forbidden_promises, disclosures, consent, recording_consent, authorizations)
 
 
 def review(visit: Visit, matcher: Matcher) -> list[Finding]:

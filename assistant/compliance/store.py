@@ -154,6 +154,9 @@ class ComplianceStore:
         pending = [str(awaiting["id"])] if awaiting.get("kind") == "authorization" and awaiting.get("id") else []
         visit = Visit(session_id, turns, [s for s in sales if s is not None], [], pending)
         visit.decisions = self._decisions(visit)
+        with self._db.session() as s:  # recordings kept of this visit (assistant/recording audits each)
+            stored = select(AuditRow.seq).where(AuditRow.action == "recording_store", AuditRow.subject == session_id)
+            visit.recordings = len(s.scalars(stored).all())
         return visit
 
     def _decisions(self, visit: Visit) -> list[AuditDecision]:

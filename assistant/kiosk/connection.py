@@ -32,7 +32,9 @@ from assistant.kiosk.echo import BargeInDetector, EchoReference
 from assistant.kiosk.listener import Listener, MicGate
 from assistant.kiosk.services import KioskServices
 from assistant.kiosk.voice import ReplySpeaker
+from assistant.recording import Recordings, VisitRecorder
 from assistant.store.sessions import SessionNotFound, StaleSession
+from integrations.pii import mask_data
 from speech.asr.stream import Final, Interim, StreamEvent
 from speech.audio import pcm16_to_float
 
@@ -54,6 +56,7 @@ class KioskConnection:
         *,
         device_id: str | None = None,
         branch_id: str | None = None,
+        recordings: Recordings | None = None,
     ) -> None:
         self.ws, self.services, self.conversation, self.events = websocket, services, conversation, events
         self.device_id, self.branch_id = device_id, branch_id
@@ -75,6 +78,7 @@ class KioskConnection:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._warned: set[str] = set()
         self.dropped_out = 0
+        self.recording = VisitRecorder(recordings)  # keeps a consented visit (assistant/recording)
 
     # -- the socket --------------------------------------------------------------------------------
 
@@ -100,6 +104,7 @@ class KioskConnection:
 
     async def send(self, message: dict[str, Any]) -> None:
         """Queue a message for the page; when the socket cannot keep up, the newest is dropped (bounded)."""
+        self.recording.observe(message)
         try:
             self._outbox.put_nowait(message)
         except asyncio.QueueFull:
@@ -152,6 +157,7 @@ class KioskConnection:
         task.add_done_callback(self._tasks.discard)
 
     async def _close(self, loops: list[asyncio.Task[Any]]) -> None:
+        self.recording.finish()  # a consented visit is stored even if the closing is cut short
         await self._outbox.put(None) if not self._outbox.full() else None
         for task in [*loops, *self._tasks, self._speech, self._forwarder]:
             if task is not None:
@@ -163,6 +169,7 @@ class KioskConnection:
         if self._listener is not None:
             await self._listener.aclose()
         await self.camera.aclose()
+        await self.recording.aclose()
         if self._subscription is not None:
             await self.events.unsubscribe(self._subscription)
 
@@ -200,8 +207,10 @@ class KioskConnection:
             self._on_settings(msg.language, msg.elderly, msg.high_contrast)
         elif isinstance(msg, p.Ping):
             self.spawn(self.send({"type": "pong"}))
-        elif isinstance(msg, p.Rtc) and self.session_id is not None:
+        elif isinstance(msg, p.Rtc) and self.session_id is not None:  # call signalling, for the colleague
             self.spawn(self.events.publish(f"kiosk:{self.session_id}:up", msg.model_dump()))
+        elif isinstance(msg, p.Screen) and self.session_id is not None:  # what the screen shows, masked
+            self.spawn(self.events.publish(f"kiosk:{self.session_id}:up", mask_data(msg.model_dump())))
 
     def _on_settings(self, language: str | None, elderly: bool | None, high_contrast: bool | None) -> None:
         if language is not None and language != self.language:
@@ -229,6 +238,8 @@ class KioskConnection:
                 if view.language in ("zh", "en") and msg.language is None:
                     self.language = view.language
                 await self.send({"type": "session", "session_id": view.session_id, "resumed": True})
+                if await self.conversation.live_expert(view.session_id):  # a colleague still serves this visit
+                    await self.send({"type": "handoff", "status": "accepted", "expert": None, "resumed": True})
                 return
         await self._new_session()
 
@@ -292,7 +303,7 @@ class KioskConnection:
                 self.session_id, self._forwarder, self._subscription = None, None, None
                 await self.events.unsubscribe(subscription)
                 return
-            elif kind in ("handoff", "rtc"):
+            elif kind in ("handoff", "rtc", "guide", "screen_request"):
                 await self.send(message)
 
     # -- turns -------------------------------------------------------------------------------------
@@ -321,10 +332,19 @@ class KioskConnection:
                 if attempt:
                     await self.send(p.error("conflict", "the session changed elsewhere; please try again"))
                 continue
-            if upstream:
-                await self.events.publish(f"kiosk:{sid}:up", {"type": "customer_message", "text": upstream})
+            await self._tell_watchers(sid, upstream, out)
             await self.deliver(out.model_dump(mode="json"))
             return
+
+    async def _tell_watchers(self, sid: str, upstream: str | None, out: TurnOut) -> None:
+        """A colleague watching this visit sees it live: what the customer said with the risk it raised,
+        and what the assistant answered (nothing while the colleague serves the customer themselves)."""
+        up = f"kiosk:{sid}:up"
+        flags = [f for f in out.risk if f.get("action") not in (None, "allow")]
+        if upstream:
+            await self.events.publish(up, {"type": "customer_message", "text": upstream, "risk": flags})
+        if out.reply.text:
+            await self.events.publish(up, {"type": "assistant_message", "text": out.reply.text})
 
     def _next_reply_id(self) -> str:
         return f"r{next(self._reply_ids)}"
@@ -337,6 +357,8 @@ class KioskConnection:
         reply = turn.get("reply") or {}
         language = str(reply.get("language") or self.language)
         said = reply.get("speech")  # the lobby-safe rendering; made here for replies built elsewhere
+        if not reply.get("text"):  # nothing to say (the bot is quiet while a colleague serves): cut nothing
+            return
         self._start_speech(
             reply_id, said if isinstance(said, str) else spoken(str(reply.get("text", "")), language), language
         )
@@ -356,6 +378,7 @@ class KioskConnection:
     # -- microphone --------------------------------------------------------------------------------
 
     def _on_mic(self, state: str) -> None:
+        self.recording.mic_state(state)
         if state == "open":
             self._ensure_listener()
         elif self._listener is not None:
@@ -370,7 +393,7 @@ class KioskConnection:
                     self._error("asr_unavailable", "speech recognition is unavailable; please type or tap")
                 return None
             options = self.services.stream_options(self.language)
-            self._listener = Listener(recognizer, options, self._on_stream_event)
+            self._listener = Listener(recognizer, options, self.recording.tap(self._on_stream_event))
         return self._listener
 
     def _on_audio(self, frame: bytes) -> None:
@@ -387,6 +410,7 @@ class KioskConnection:
         for chunk in self._gate.push(frame, playing=playing, customer=customer):
             if listener is not None:
                 listener.push(chunk)
+        self.recording.mic(frame)
 
     def _barge_in(self) -> None:
         reply_id = self._reference.reply_id

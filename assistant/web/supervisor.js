@@ -101,6 +101,7 @@
     state.sessionId = sessionId;
     const detail = await api(`${API}/sessions/${encodeURIComponent(sessionId)}`);
     renderDetail(detail);
+    document.dispatchEvent(new CustomEvent("supervisor:session", { detail: { sessionId } })); // the recording player
     $("detail").hidden = false;
     $("detail").scrollIntoView({ block: "start" });
   }

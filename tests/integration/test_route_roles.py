@@ -29,7 +29,7 @@ from tests.conftest import PREPARED_MODELS, TEST_AUTH, auth_headers
 
 pytestmark = pytest.mark.integration
 
-ANY = frozenset({"kiosk", "teller", "expert", "supervisor"})  # `require()`: any signed-in caller
+ANY = frozenset({"kiosk", "teller", "expert", "supervisor", "manager"})  # `require()`: any signed-in caller
 CONVERSE = frozenset({"kiosk", "teller"})
 READ_SESSION = frozenset({"kiosk", "teller", "expert", "supervisor"})
 KNOWLEDGE = frozenset({"kiosk", "teller", "expert", "supervisor"})
@@ -38,6 +38,7 @@ HANDOFF_VIEWERS = frozenset({"expert", "teller", "supervisor"})
 STAFF = frozenset({"teller", "expert", "supervisor"})
 TELLER = frozenset({"teller"})
 SUPERVISOR = frozenset({"supervisor"})
+MANAGER = frozenset({"manager", "supervisor"})  # the branch manager's console; supervisors may see it too
 
 # (method, path) -> roles allowed besides admin (admin passes every check). "WS" marks a WebSocket.
 ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
@@ -50,7 +51,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/knowledge/search"): KNOWLEDGE,
     ("POST", "/api/v1/knowledge/ask"): KNOWLEDGE,
     ("WS", "/api/v1/kiosk/ws"): frozenset({"kiosk"}),
-    ("WS", "/api/v1/staff/ws"): STAFF,
+    ("WS", "/api/v1/staff/ws"): STAFF | {"manager"},
     ("GET", "/api/v1/handoffs"): HANDOFF_VIEWERS,
     ("GET", "/api/v1/handoffs/mine"): HANDOFF_TAKERS,
     ("GET", "/api/v1/handoffs/presence"): HANDOFF_VIEWERS,
@@ -67,16 +68,24 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/teller/queue"): TELLER,
     ("POST", "/api/v1/teller/queue/next"): TELLER,
     ("GET", "/api/v1/teller/customer"): TELLER,
+    ("GET", "/api/v1/teller/prepared/{token}"): TELLER,  # a form prepared on the customer's phone
     ("POST", "/api/v1/teller/customer/authorizations/{authorization_id}"): TELLER,
     ("GET", "/api/v1/supervisor/sessions"): SUPERVISOR,
     ("GET", "/api/v1/supervisor/facets"): SUPERVISOR,
     ("GET", "/api/v1/supervisor/sessions/{session_id}"): SUPERVISOR,
+    ("GET", "/api/v1/supervisor/sessions/{session_id}/recording"): SUPERVISOR,
+    ("GET", "/api/v1/supervisor/sessions/{session_id}/recording/segments"): SUPERVISOR,
     ("POST", "/api/v1/supervisor/sessions/{session_id}/unmask"): SUPERVISOR,
     ("POST", "/api/v1/supervisor/sessions/{session_id}/annotations"): SUPERVISOR,
     ("DELETE", "/api/v1/supervisor/annotations/{annotation_id}"): SUPERVISOR,
     ("GET", "/api/v1/supervisor/export"): SUPERVISOR,
     ("GET", "/api/v1/supervisor/dashboard"): SUPERVISOR,
-    ("GET", "/api/v1/rtc/ice-servers"): ANY,
+    ("GET", "/api/v1/rtc/ice-servers"): ANY - {"manager"},  # a call needs a kiosk or a colleague serving it
+    ("GET", "/api/v1/manager/overview"): MANAGER,
+    ("POST", "/api/v1/manager/instructions"): MANAGER,
+    ("POST", "/api/v1/manager/handoffs/{handoff_id}/reassign"): MANAGER,
+    ("POST", "/api/v1/manager/devices/{device_id}/service"): MANAGER,
+    ("POST", "/api/v1/manager/queue/call"): MANAGER,
 }
 # Open to everyone: probes, API docs, sign-in itself, and the HTML pages and their static files (the
 # pages hold no data; everything they show comes from the routes above).
@@ -95,10 +104,34 @@ PUBLIC: set[tuple[str, str]] = {
     ("GET", "/teller"),
     ("GET", "/expert"),
     ("GET", "/supervisor"),
+    ("GET", "/manager"),
+    ("GET", "/static/vendor/{package}/{name}"),
     ("GET", "/static/staff/{name}"),
 }
+# The customer's phone (assistant/api/mobile.py): its page and SMS sign-in are public (the outbox relay only
+# outside production); every other route takes the customer token of that sign-in and no staff token at all.
+PUBLIC |= {
+    ("GET", "/m"),
+    ("GET", "/m/static/{name}"),
+    ("POST", "/api/v1/mobile/code"),
+    ("POST", "/api/v1/mobile/sign-in"),
+    ("GET", "/api/v1/mobile/demo/sms"),
+}
+CUSTOMER_ROUTES: set[tuple[str, str]] = {
+    ("GET", "/api/v1/mobile/me"),
+    ("GET", "/api/v1/mobile/catalogue"),
+    ("GET", "/api/v1/mobile/availability"),
+    ("POST", "/api/v1/mobile/bookings"),
+    ("POST", "/api/v1/mobile/bookings/{code}/change"),
+    ("POST", "/api/v1/mobile/bookings/{code}/cancel"),
+    ("GET", "/api/v1/mobile/forms/{journey}"),
+    ("POST", "/api/v1/mobile/forms/{journey}"),
+    ("POST", "/api/v1/mobile/prepared/{form_id}/cancel"),
+    ("GET", "/api/v1/mobile/status"),
+    ("GET", "/api/v1/mobile/stream"),
+}
 PUBLIC_MOUNTS = {"/kiosk/static"}
-ROLES = ("kiosk", "teller", "expert", "supervisor")
+ROLES = ("kiosk", "teller", "expert", "supervisor", "manager")
 GUARD_403 = re.compile(r"^role '\w+' may not use this")
 
 
@@ -169,7 +202,7 @@ def app() -> FastAPI:
 
 def test_every_served_route_is_in_the_table(app: FastAPI):
     served, mounts = served_routes(app)
-    unlisted = sorted(served - set(ROUTE_ROLES) - PUBLIC)
+    unlisted = sorted(served - set(ROUTE_ROLES) - PUBLIC - CUSTOMER_ROUTES)
     declared = declared_roles(app)
     hint = {route: sorted(declared.get(route, ())) for route in unlisted}
     assert not unlisted, f"routes missing from ROUTE_ROLES (declared roles shown): {hint}"
@@ -245,3 +278,11 @@ def test_wrong_roles_get_403_and_allowed_roles_pass_the_guard(client: TestClient
     if route[0] != "WS":
         status, detail = call(client, *route, auth_headers(client, "admin"))
         assert status != 401 and not (status == 403 and GUARD_403.match(detail)), f"admin: {status} {detail}"
+
+
+@pytest.mark.parametrize("route", sorted(CUSTOMER_ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
+def test_customer_routes_take_no_staff_or_kiosk_credentials(client: TestClient, route):
+    skip_unless_served(client, route)
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}, *(auth_headers(client, r) for r in (*ROLES, "admin"))):
+        status, _ = call(client, *route, headers)
+        assert status == 401, f"{headers and 'a staff or kiosk token'}: {status}"
