@@ -43,9 +43,21 @@ def _pick(hit: Hit, question_norm: str) -> list[str]:
     for s in chosen:
         if out and total + len(s) > MAX_CHARS:
             break
-        out.append(s)
+        out.append(_standalone(s))
         total += len(s)
     return out
+
+
+def _standalone(clause: str) -> str:
+    """A clause cut at a semicolon reads as a sentence of its own: "for the counter, ..." -> "For the
+    counter, ...", and a trailing ；/; becomes 。/. (the answer joins its pieces as sentences)."""
+    if clause[:1].islower():
+        clause = clause[0].upper() + clause[1:]
+    if clause.endswith("；"):
+        clause = clause[:-1] + "。"
+    elif clause.endswith(";"):
+        clause = clause[:-1] + "."
+    return clause
 
 
 def compose(question: str, response: SearchResponse, threshold: float) -> Answer:

@@ -21,6 +21,8 @@ from integrations.pii import mask_data
 
 ACTIVE = ("active", "waiting_authorization")
 IDENTIFY_EVENTS = {"id_card_read", "qr_scanned", "booking_code", "phone_entered"}
+# The customer's PIN and face for a journey's verify step: only into an active journey, never recorded
+VERIFY_EVENTS = {"pin_entered", "face_captured"}
 IDENTIFY_JOURNEY = "welcome_identify"
 CHECK_IN_JOURNEY = "booking_check_in"
 KEPT_ITEMS = 20  # referrals / follow-ups kept per session (bounded memory per session)
@@ -94,6 +96,7 @@ class JourneyDriver:
         state: dict[str, Any],
         slots: dict[str, Any],
         event: dict[str, Any] | None = None,
+        text: str | None = None,
     ) -> AdvanceResult:
         customer = state.get("customer") or {}
         context = {
@@ -104,7 +107,7 @@ class JourneyDriver:
             "customer_id": customer.get("customer_id"),
             "identified_by": customer.get("identified_by"),
         }
-        return await self.engine.start(journey, context, slots=slots, event=event)
+        return await self.engine.start(journey, context, slots=slots, event=event, text=text)
 
     async def advance(
         self,

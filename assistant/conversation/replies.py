@@ -37,7 +37,8 @@ def reply_language(language: str) -> str:
 
 def render(key: str, language: str, **values: Any) -> str:
     template = _templates()[key][reply_language(language)]
-    escaped = _Escaped({k: html.escape(str(v), quote=True) for k, v in values.items()})
+    # markup is escaped, quotes are not: a reply is plain text, and an escaped quote reached a customer as &quot;
+    escaped = _Escaped({k: html.escape(str(v), quote=False) for k, v in values.items()})
     return str(template).format_map(escaped)
 
 

@@ -18,6 +18,7 @@ from assistant.conversation import replies
 from assistant.conversation.context import Context, answered_business, remember
 from assistant.conversation.handoffs import HandoffDesk
 from assistant.conversation.journeys import JourneyDriver, apply, is_active, masked_calls, reply_of, wants_cancel
+from assistant.conversation.live_facts import fx_answer
 from assistant.conversation.policy import (
     ACT_SURE_MIN_CONFIDENCE,
     SURE_MIN_CONFIDENCE,
@@ -178,7 +179,8 @@ class TurnRouter:
         assert business is not None and business.journey
         old = self._journeys.title(turn.state["journey_info"]["name"], turn.language)
         await self.journey_step(turn, "advance", action="cancel")
-        result = await self.journey_step(turn, "start", journey=business.journey, slots={**slots, "intent": u.intent})
+        slots = {**slots, "intent": u.intent}
+        result = await self.journey_step(turn, "start", journey=business.journey, text=text, slots=slots)
         return await self.journey_out(turn, result, prefix=replies.render("journey_switched", turn.language, old=old))
 
     # -- outside a journey ------------------------------------------------------------------------
@@ -190,7 +192,8 @@ class TurnRouter:
         if self._journeys is None or business is None or not business.journey:
             return await self._do_answer_or_clarify(turn, text, u, slots, c)
         turn.state["unclear_streak"] = 0
-        result = await self.journey_step(turn, "start", journey=business.journey, slots={**slots, "intent": u.intent})
+        slots = {**slots, "intent": u.intent}
+        result = await self.journey_step(turn, "start", journey=business.journey, text=text, slots=slots)
         return await self.journey_out(turn, result)
 
     async def _do_answer_and_offer(
@@ -310,6 +313,13 @@ class TurnRouter:
         best section of the business's own documents (`answer_within`), provided the business itself is
         likely enough to stand in for retrieval's confidence (`WITHIN_MIN_CONFIDENCE`)."""
         answer = await self.knowledge_answer(turn, query)
+        if business is not None and business.name == "foreign_exchange" and self._journeys is not None:
+            live = await fx_answer(self._journeys.engine.bank, turn.calls, query, turn.language, answer)
+            if live is not None:  # today's rates from the bank, not the nearest passage
+                if not live.citations and self._knowledge is not None and business.docs:
+                    within = await asyncio.to_thread(self._knowledge.answer_within, query, business.docs, "customer")
+                    live.citations = [] if within.abstained else within.citations[:1]  # rates are indicative
+                return live
         if business is None or not business.docs or self._knowledge is None:
             return answer
         if confidence < WITHIN_MIN_CONFIDENCE and (answer is None or answer.abstained):
@@ -353,7 +363,7 @@ class TurnRouter:
         assert self._journeys is not None
         mark = time.perf_counter()
         if how == "start":
-            result = await self._journeys.start(journey, turn.row, turn.state, slots or {}, event)
+            result = await self._journeys.start(journey, turn.row, turn.state, slots or {}, event, text)
         elif how == "reask":
             result = await self._journeys.reask(turn.state)
         else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -25,6 +25,7 @@ from assistant.conversation.journeys import (
     CHECK_IN_JOURNEY,
     IDENTIFY_EVENTS,
     IDENTIFY_JOURNEY,
+    VERIFY_EVENTS,
     JourneyDriver,
     is_active,
 )
@@ -47,6 +48,7 @@ from assistant.conversation.schemas import (
 )
 from assistant.llm.port import Rephraser
 from assistant.nlu.catalogue import shipped_catalogue
+from assistant.nlu.refine import refine
 from assistant.nlu.understanding import TurnUnderstanding
 from assistant.risk import RiskEngine, money_journeys
 from assistant.risk.desk import RiskDesk
@@ -101,6 +103,7 @@ class ConversationService:
         risk: RiskEngine | None = None,
     ) -> None:
         self._sessions = sessions
+        self._handoffs = handoffs
         self._nlu = understanding
         self._extract_slots = extract_slots
         self._journeys = journeys
@@ -111,6 +114,9 @@ class ConversationService:
         self._risk = RiskDesk(risk or RiskEngine(money=money), handoffs, journeys)
         self.after_end: Callable[[str], Any] | None = None  # the compliance pass (set by the runtime)
         self.audit: AuditLog | None = None  # money-moving steps go into the audit chain (set by the runtime)
+        # Forms prepared on the phone (assistant.mobile.prepared, set by assistant.api.mobile.wire): a scanned
+        # QR code that carries one starts its journey with the slots filled at home.
+        self.prepared: Callable[[dict[str, Any], str, dict[str, Any]], Awaitable[Any]] | None = None
 
     @property
     def rephraser(self) -> Rephraser | None:
@@ -173,6 +179,10 @@ class ConversationService:
             follow_ups=mask_data(row.state.get("follow_ups") or []),
         )
 
+    async def live_expert(self, session_id: str) -> str | None:
+        """The colleague serving this session right now, if any (see `HandoffDesk.live_expert`)."""
+        return await asyncio.to_thread(self._handoffs.live_expert, session_id)
+
     async def end(self, session_id: str) -> SessionView:
         async with self._locks.hold(session_id):
             await asyncio.to_thread(self._sessions.end, session_id)
@@ -188,6 +198,8 @@ class ConversationService:
             turn = await self._begin(session_id)
             if (again := replayed(turn.state, turn_in.turn_id)) is not None:
                 return again
+            if turn_in.source != "touch" and await self.live_expert(session_id):
+                return await self._to_expert(turn, turn_in, checked.text)
             mark = time.perf_counter()
             if checked.injection:
                 out = TurnOut(
@@ -199,6 +211,7 @@ class ConversationService:
             else:
                 understood = await asyncio.to_thread(self._nlu.understand, checked.text, turn.language)
                 slots = await asyncio.to_thread(self._extract_slots, checked.text)
+                understood = refine(understood, checked.text, slots)
                 turn.lap("nlu", mark)
                 if understood.language in ("zh", "en"):
                     turn.language = turn.state["language"] = understood.language
@@ -221,14 +234,21 @@ class ConversationService:
             return await self.turn(session_id, TurnIn(text=text, source="touch", turn_id=event.turn_id))
         if event.type in ("vision", "consent"):
             return await self._observe(session_id, event)
-        if self._journeys is None or event.type not in IDENTIFY_EVENTS:
+        if self._journeys is None or event.type not in IDENTIFY_EVENTS | VERIFY_EVENTS:
             raise InputRejected(f"event type {event.type!r} is not handled")
         async with self._locks.hold(session_id):
             turn = await self._begin(session_id)
             if (again := replayed(turn.state, event.turn_id)) is not None:
                 return again
             payload = {"type": event.type, "data": event.data}
-            if is_active(turn.state):
+            if event.type in VERIFY_EVENTS and not is_active(turn.state):
+                raise InputRejected("no journey of this session is waiting for a PIN or a face check")
+            opened = None
+            if self.prepared is not None and event.type == "qr_scanned":
+                opened = await self.prepared(event.data, session_id, turn.state)  # a form prepared on the phone?
+            if opened is not None:
+                result = await opened.start(self._router.journey_step, turn, payload)
+            elif is_active(turn.state):
                 result = await self._router.journey_step(turn, "advance", action="event", event=payload)
             else:
                 journey = CHECK_IN_JOURNEY if event.type == "booking_code" else IDENTIFY_JOURNEY
@@ -268,6 +288,29 @@ class ConversationService:
             )
             await asyncio.to_thread(self._store, turn, staff, out)
             return out
+
+    async def _to_expert(self, turn: Turn, turn_in: TurnIn, text: str) -> TurnOut:
+        """While a colleague serves the customer live, the bot is quiet: what the customer says is for the
+        colleague (the kiosk relays it as live transcript) and is recorded, but no journey moves and nothing
+        is answered. Risk still listens, so a scam script said to the expert is flagged on their console.
+        Taps on the screen still reach the journey: they are the customer acting on what the expert shows."""
+        engine = self._risk.engine
+        engine.hear(turn.state, text)
+        decision = engine.assess(turn.state)
+        out = TurnOut(reply=Reply(text="", language=lang(turn.language)), intent="to_expert")
+        out.risk.append(decision.to_dict())
+        out.latency_ms = turn.latency()
+        remember(turn.state, turn_in.turn_id, out)
+        said = NewTurn(
+            speaker="customer",
+            text=text,
+            source=turn_in.source,
+            asr_confidence=turn_in.asr_confidence,
+            intent=out.intent,
+            risk=out.risk,
+        )
+        await asyncio.to_thread(self._sessions.record, turn.row.id, [said], turn.state, turn.row.version)
+        return out
 
     async def _observe(self, session_id: str, event: EventIn) -> TurnOut:
         """Camera and consent events: risk evidence and the consent record; nothing recorded for events

@@ -19,7 +19,7 @@ from assistant.journeys.grounding import STATED_NUMBER
 from assistant.journeys.loader import load_flows
 from assistant.journeys.ports import BankPort
 from assistant.journeys.runtime import Run
-from assistant.journeys.slots import SlotError, coerce, map_slots, normalize
+from assistant.journeys.slots import SlotError, coerce, map_slots, mentioned_choices, normalize
 from assistant.journeys.spec import CollectStep, Flow
 from assistant.journeys.steps import HANDLERS
 from assistant.journeys.steps.interaction import slot_options
@@ -77,13 +77,16 @@ class JourneyEngine:
         context: JourneyContext | Mapping[str, Any],
         slots: Mapping[str, Any] | None = None,
         event: Event | Mapping[str, Any] | None = None,
+        text: str | None = None,
     ) -> AdvanceResult:
-        """Begin `journey`; `slots` pre-fill what the NLU already extracted, `event` may identify the customer."""
+        """Begin `journey`; `slots` pre-fill what the NLU already extracted, `event` may identify the customer,
+        `text` (the opening words) may mention a never-asked choice ("帮我挂失吧，临时挂失就行")."""
         flow = self.flow(journey)
         ctx = context if isinstance(context, JourneyContext) else JourneyContext.model_validate(context)
         state = JourneyState(journey=flow.name, flow_version=flow.version, step=flow.steps[0].id, context=ctx)
+        mentioned = mentioned_choices(text, flow.slots) if text else {}
         inp = JourneyInput(
-            slots=dict(slots or {}),
+            slots={**mentioned, **dict(slots or {})},
             event=event if isinstance(event, Event) or event is None else Event.model_validate(event),
         )
         run = self._run(flow, state)
@@ -155,7 +158,10 @@ class JourneyEngine:
         # a "no" may carry the right value ("不对，是三千"): read it too, so the correction applies
         if not raw and inp.text and self.extractor is not None and inp.action in ("reply", "no"):
             raw = dict(self.extractor(inp.text))
-        return inp.model_copy(update={"slots": map_slots(raw, flow.slots)})
+        mapped = map_slots(raw, flow.slots)
+        if inp.text and inp.action in ("reply", "no"):
+            mapped = {**mentioned_choices(inp.text, flow.slots), **mapped}
+        return inp.model_copy(update={"slots": mapped})
 
     def _citations(self, run: Run) -> list[str]:
         """Step and product citations always; the flow's own when a reply piece states a number."""

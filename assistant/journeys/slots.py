@@ -49,6 +49,25 @@ def map_slots(slots: dict[str, Any], specs: dict[str, SlotSpec]) -> dict[str, An
     return mapped
 
 
+def mentioned_choices(text: str, specs: dict[str, SlotSpec]) -> dict[str, Any]:
+    """Choice slots that are never asked (`ask: false`) take a value the customer mentions anywhere in a
+    sentence ("先临时挂失吧，万一找着了呢" -> loss_kind temporary): a label or synonym of exactly one option."""
+    said = normalize(text)
+    found: dict[str, Any] = {}
+    for name, spec in specs.items():
+        if spec.type != "choice" or spec.ask or not spec.choices:
+            continue
+        values = {
+            choice.value
+            for choice in spec.choices
+            for word in (choice.label.zh, choice.label.en, *choice.synonyms)
+            if word and normalize(str(word)) in said
+        }
+        if len(values) == 1:
+            found[name] = values.pop()
+    return found
+
+
 class SlotError(ValueError):
     """The answer does not fit the slot; the step re-prompts."""
 

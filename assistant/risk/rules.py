@@ -171,4 +171,5 @@ def _messages() -> dict[str, dict[str, str]]:
 def message(key: str, language: str, **values: str) -> str:
     """A risk message in the customer's language, values escaped (they may echo customer words)."""
     template = _messages()[key]["en" if language == "en" else "zh"]
-    return template.format(**{k: html.escape(v, quote=True) for k, v in values.items()})
+    # markup is escaped, quotes are not: a reply is plain text, and an escaped quote reached a customer as &quot;
+    return template.format(**{k: html.escape(v, quote=False) for k, v in values.items()})

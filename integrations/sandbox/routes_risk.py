@@ -54,7 +54,11 @@ def screen(body: api.ScreenRequest, state: StateDep) -> api.ScreenResult:
 
 
 def _heuristics(s: Session, body: api.ScreenRequest) -> list[api.RiskHit]:
+    """An elderly customer's large payment to someone else. A payment with no counterparty (a time deposit
+    into the customer's own account, a wealth purchase) goes to nobody, so it is not a third-party risk."""
     if not body.customer_id or body.amount is None or body.amount < ELDERLY_LARGE_AMOUNT:
+        return []
+    if not (body.counterparty_account or body.counterparty_name):
         return []
     customer = s.get(t.Customer, body.customer_id)
     if customer is None or age_on(customer.birth_date, dt.date.today()) < 65:

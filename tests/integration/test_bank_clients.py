@@ -335,6 +335,9 @@ async def test_risk_screening_over_the_lists(bank: BankClients):
         )
     )
     assert elderly.decision == "warn"
+    # the same customer's time deposit goes to nobody else: not a third-party risk (a usability run was warned)
+    deposit = await bank.risk.screen(api.ScreenRequest(customer_id=LX["customer_id"], amount=Decimal("80000")))
+    assert deposit.decision == "allow"
     plain = await bank.risk.screen(
         api.ScreenRequest(
             customer_id=ZW["customer_id"], counterparty_account=LX["accounts"][0]["number"], amount=Decimal("500")

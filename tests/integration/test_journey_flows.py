@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -20,6 +21,7 @@ pytestmark = pytest.mark.integration
 CAST = cast_summary()
 ZW, LX, WQ, CJ, EC = (CAST[k] for k in ("zhang_wei", "li_xiuying", "wang_qiang", "chen_jing", "emily_clark"))
 FRAUD = CAST["fraud_payee"]
+ZW_PIN = ZW["accounts"][0]["pin"]
 
 
 @pytest.fixture
@@ -53,7 +55,14 @@ async def test_transfer_small_same_bank(driver: Driver, port: ClientsBankPort) -
     assert "陈静" in values and "2000.00元" in values and any(v.startswith("免费") for v in values)
     assert not driver.calls("transfer")
     await driver.send("确认")
+    assert driver.awaiting == {"kind": "verify", "step": "verify", "method": "face"}
+    assert not driver.calls("transfer")  # confirmed is not enough: face and PIN first
+    await driver.verify(ZW_PIN)
     assert driver.status == "completed"
+    assert [c.operation for c in driver.calls("verify_face") + driver.calls("verify_pin")] == [
+        "verify_face",
+        "verify_pin",
+    ]
     (call,) = driver.calls("transfer")
     assert call.arguments["amount"] == "2000.00" and call.idempotency_key
     assert call.result["status"] == "completed"
@@ -91,6 +100,7 @@ async def _large_transfer_to_authorisation(driver: Driver) -> str:
         await driver.send("是的，继续")
     assert driver.awaiting["kind"] == "confirm"
     await driver.send("确认")
+    await driver.verify(LX["accounts"][0]["pin"])
     assert driver.status == "waiting_authorization"
     assert driver.last.authorization and driver.last.authorization["status"] == "pending"
     return str(driver.last.authorization["id"])
@@ -131,6 +141,7 @@ async def test_retried_execute_reuses_the_idempotency_key(
     # The bank carries the transfer out but the answer is lost: the client sees 503s and gives up.
     await clients.sandbox.set_faults([api.Fault(path_prefix="/v1/transfers", error_rate=1.0, after_processing=True)])
     await driver.send("确认")
+    await driver.verify(ZW_PIN)
     assert driver.awaiting["kind"] == "retry"
     assert driver.status == "active"
     await clients.sandbox.clear_faults()
@@ -149,7 +160,7 @@ async def test_card_loss_and_replacement_at_kiosk(driver: Driver, port: ClientsB
     assert driver.awaiting["kind"] == "confirm"
     await driver.send("确认")
     (loss,) = driver.calls("report_card_loss")
-    assert loss.arguments["card_id"] == "K1001" and loss.result["status"] == "lost"
+    assert loss.arguments["card_id"] == "K1001" and loss.result and loss.result["status"] == "lost", loss
     await driver.send("是")
     await driver.send("现场领取")
     card = next(c for c in driver.last.cards if c.type == "confirmation")
@@ -161,12 +172,46 @@ async def test_card_loss_and_replacement_at_kiosk(driver: Driver, port: ClientsB
     assert any(c.arguments["command"] == "dispense_card" for c in driver.calls("device_command"))
 
 
+async def test_a_temporary_block_asked_for_at_the_confirmation(driver: Driver) -> None:
+    """ "先临时挂失，万一找着了呢" at the confirmation: the report becomes temporary, no replacement is
+    offered, and the 5-day expiry is a follow-up of the visit."""
+    await driver.start("card_loss")
+    await driver.card(ZW["id_number"])
+    await driver.send("尾号1018的卡")
+    assert driver.awaiting["kind"] == "confirm"
+    await driver.send("先临时挂失吧，万一找着了呢")
+    assert "临时挂失" in driver.last.text("zh")
+    await driver.send("确认")
+    (loss,) = driver.calls("report_card_loss")
+    assert loss.arguments["body"]["kind"] == "temporary"
+    assert driver.status == "completed" and not driver.calls("replace_card")
+    assert "5天" in driver.last.text("zh")
+
+
+async def test_a_temporary_block_asked_for_in_the_opening_words(driver: Driver) -> None:
+    await driver.start("card_loss", text="那你帮我挂失吧，临时挂失就行")
+    await driver.card(ZW["id_number"])
+    await driver.send("尾号1018的卡")
+    assert "临时挂失" in driver.last.text("zh") and "正式挂失" not in driver.last.text("zh").split("。")[0]
+    await driver.send("确认")
+    (loss,) = driver.calls("report_card_loss")
+    assert loss.arguments["body"]["kind"] == "temporary"
+
+
+async def test_a_qr_reader_that_names_the_field_token_still_identifies(driver: Driver) -> None:
+    await driver.start("statement")
+    await driver.send(action="event", event={"type": "qr_scanned", "data": {"token": ZW["qr_token"]}})
+    assert json.loads(driver.state)["customer"]["customer_id"] == ZW["customer_id"]
+
+
 async def test_time_deposit_with_recommendation(driver: Driver) -> None:
     await driver.start("time_deposit", slots={"amount": 10000})
     await driver.qr(ZW["qr_token"])
     await driver.send("一年")
     assert "1.35%" in str(driver.last.cards[-1].data)
     await driver.send("确认")
+    assert driver.awaiting["method"] == "pin"  # a time deposit needs the PIN only
+    await driver.verify(ZW_PIN)
     assert driver.status == "completed"
     deposit = driver.calls("open_time_deposit")[0].result
     assert deposit["term_months"] == 12 and deposit["principal"] == "10000.00"

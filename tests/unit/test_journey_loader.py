@@ -20,6 +20,7 @@ EXPECTED = {
     "self_service_remote",
     "acceptance_remote",
     "card_loss",
+    "queue_ticket",
     "transfer",
     "account_opening",
     "time_deposit",
@@ -227,3 +228,56 @@ def test_transfer_checks_the_payee_account_and_the_balance_while_collecting() ->
     assert payee is not None and (payee.kind, payee.name, payee.bank) == ("payee_account", "payee_name", "payee_bank")
     assert amount is not None and (amount.kind, amount.account) == ("funds", "from_account")
     assert transfer.slots["payee_relation"].ask is False
+
+
+# --- customer verification before money moves ---------------------------------------------------------
+
+
+def _verifying(flow: dict[str, Any], verify: dict[str, Any], at: int | None = None) -> None:
+    flow["slots"]["from_account"] = {"type": "account", "prompt": {"zh": "哪个账户？", "en": "Which account?"}}
+    flow["steps"][0]["slots"] = ["from_account", "amount"]
+    flow["steps"].insert(1, {"id": "screen", "kind": "risk_screen", "amount": "amount"})
+    step = {"id": "verify", "kind": "verify", **verify}
+    flow["steps"].insert(len(flow["steps"]) if at is None else at, step)
+    flow["steps"].append({"id": "pay", "kind": "execute", "operation": "open_time_deposit", "save_as": "deposit"})
+
+
+def test_the_flows_say_which_business_needs_which_verification() -> None:
+    from assistant.journeys.spec import VerifyStep
+
+    needs = {
+        name: [list(s.methods) for s in flow.steps if isinstance(s, VerifyStep)] for name, flow in load_flows().items()
+    }
+    assert needs["transfer"] == [["face", "pin"]]  # the bank's kiosk transfer: face verification, then the PIN
+    assert needs["time_deposit"] == [["pin"]]
+    assert needs["scan_counter"] == []  # nothing moves at the kiosk: the teller verifies at the counter
+
+
+def test_a_verify_step_loads_between_the_confirmation_and_the_money_write(tmp_path: Path) -> None:
+    flow = _minimal()
+    _verifying(flow, {"methods": ["face", "pin"], "account": "from_account"})
+    assert [s.kind for s in load_flow(_write(tmp_path, flow)).steps][-3:] == ["confirm", "verify", "execute"]
+
+
+def test_a_pin_check_names_its_account(tmp_path: Path) -> None:
+    err = _broken(tmp_path, lambda f: _verifying(f, {"methods": ["pin"]}))
+    assert err.step == "verify" and "account" in str(err)
+    err = _broken(tmp_path, lambda f: _verifying(f, {"methods": ["pin"], "account": "amount"}))
+    assert err.step == "verify" and "not an account slot" in str(err)
+
+
+def test_verification_comes_after_the_confirmation_and_before_the_money_write(tmp_path: Path) -> None:
+    err = _broken(tmp_path, lambda f: _verifying(f, {"methods": ["face"]}, at=1))
+    assert err.step == "verify" and "after the confirm" in str(err)
+
+    def write_first(flow: dict[str, Any]) -> None:
+        _verifying(flow, {"methods": ["face"]})
+        flow["steps"].insert(-1, flow["steps"].pop())  # the execute step before the verify step
+
+    err = _broken(tmp_path, write_first)
+    assert err.step == "pay" and "verify" in str(err)
+
+
+def test_unknown_verification_methods_are_refused(tmp_path: Path) -> None:
+    err = _broken(tmp_path, lambda f: _verifying(f, {"methods": ["fingerprint"]}))
+    assert err.step == "verify"

@@ -362,3 +362,12 @@ def test_product_alias_with_digits() -> None:
 def test_a_corrected_payee_is_the_new_name(text, payee):
     found = extract_slots(text).get("payee")
     assert (found["name"] if isinstance(found, dict) else found) == payee
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("美元现在多少钱一块？我想换三千美元给孩子留学用", 3000), ("一美元能换多少人民币", None), ("转一块钱试试", 1)],
+)
+def test_the_unit_of_a_rate_question_is_not_an_amount(text: str, value: int | None) -> None:
+    """ "多少钱一块" asks a price: the purchase is the other amount (a usability run bought 1.00 USD)."""
+    assert (extract_slots(text).get("amount") or {}).get("value") == value

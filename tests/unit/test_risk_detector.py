@@ -155,3 +155,5 @@ def test_spoken_messages_state_no_numbers_and_escape_values() -> None:
     text = MESSAGES_FILE.read_text(encoding="utf-8")
     assert not re.search(r"\d", text)
     assert "&lt;b&gt;" in message("warn_context", "zh", reason="<b>")
+    # plain text: quotes stay quotes (an escaped one reached an English-speaking customer as &quot;)
+    assert '"safe account"' in message("warn_context", "en", reason='the "safe account" scam')

@@ -92,7 +92,10 @@ def test_a_question_outside_a_journey_starts_one_only_when_its_answer_is_the_cus
 
 def test_asking_for_a_person_always_hands_off_and_a_complaint_too() -> None:
     for facts, action, _ in DECIDED:
-        if facts.business == "human_agent":
+        own_choice = facts.in_journey and facts.fills_awaited and facts.could_answer and not facts.cancel
+        if facts.business == "human_agent" and own_choice and not facts.act_sure:
+            assert action == "journey_reply"  # "个人业务" tapped, read as "a person" at p 0.19
+        elif facts.business == "human_agent":
             assert action == "handoff_requested"
         elif facts.in_journey and facts.could_answer and not facts.act_sure and not facts.cancel:
             assert action == "journey_reply"  # an unsure complaint that answers the journey's question

@@ -139,3 +139,23 @@ def test_a_bank_named_with_the_account_is_kept(text: str, bank: str) -> None:
 @pytest.mark.parametrize("text", ["我的银行卡丢了", "你们银行几点开门", "去别的银行取钱"])
 def test_no_bank_is_made_up_from_the_word_bank(text: str) -> None:
     assert "bank" not in extract_slots(text, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("text", "payee", "relation", "amount"),
+    [
+        ("帮我往刘洋账上打四万块钱", "刘洋", None, 40000),
+        ("我想给我外甥王芳打点钱过去，两万八", "王芳", "relative", 28000),
+        ("往我表哥李强的卡里转三千", "李强", "relative", 3000),
+        ("I'd like to send 1,200 yuan to my colleague Li Si please", "Li Si", "colleague", 1200),
+        ("给周强打5000", "周强", None, 5000),
+    ],
+)
+def test_a_payee_named_in_the_opening_sentence_is_kept(
+    text: str, payee: str, relation: str | None, amount: int
+) -> None:
+    """From a usability run by another writer: the payee said with the request was asked for again."""
+    slots = extract_slots(text, now=NOW)
+    assert slots["payee"] == payee
+    assert slots.get("payee_relation") == relation
+    assert slots["amount"]["value"] == amount

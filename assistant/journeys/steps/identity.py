@@ -37,8 +37,9 @@ def _identity(inp: JourneyInput) -> tuple[str, dict[str, str]] | None:
         if inp.event.type == "id_card_read" and d.get("id_number"):
             method = "passport" if d.get("document") == "passport" else "id_card"
             return method, {"id_number": str(d["id_number"])}
-        if inp.event.type == "qr_scanned" and d.get("qr_token"):
-            return "qr", {"qr_token": str(d["qr_token"])}
+        scanned = d.get("qr_token") or d.get("token") or d.get("code")  # readers name the field differently
+        if inp.event.type == "qr_scanned" and scanned:
+            return "qr", {"qr_token": str(scanned)}
         if inp.event.type == "booking_code" and d.get("code"):
             return "booking_code", {"booking_code": str(d["code"])}
     s = inp.slots
@@ -199,6 +200,8 @@ def addressed_as(customer: dict[str, Any]) -> dict[str, str]:
         parts = name_en.split()
         surname = parts[0] if _CJK.match(name) else parts[-1]  # Zhang Wei: surname first; Emily Clark: last
         en = f"{title[1]} {surname}"
+    elif title and _CJK.match(name):  # the ID card gives name and gender, the English name comes later
+        en = f"{title[1]} {_romanised(name[0])}"
     else:
         en = mask_name(name_en or _romanised(name))
     return {"zh": zh, "en": en}

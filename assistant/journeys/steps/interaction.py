@@ -95,6 +95,8 @@ def _prompt_slot(run: Run, step: CollectStep, name: str, spec: SlotSpec) -> Outc
         choices = [c.label for c in spec.choices]
     elif spec.type in ("account", "card"):
         choices = [option_label(spec, o) for o in slot_options(run, spec)]
+    if spec.type == "bool":  # a yes/no question gets its two answers as buttons (the kiosk shows them once)
+        run.suggest("yes", "no")
     run.suggest(extra=choices)
     run.suggest("back", "cancel")
     if step.form is not None:
@@ -159,7 +161,9 @@ async def collect(step: CollectStep, run: Run, inp: JourneyInput | None) -> Outc
             if spec.ask and not any(h.slot == name for h in state.history) and not state.attempts.get(f"auto:{name}"):
                 state.history.append(HistoryEntry(step=step.id, slot=name))
             continue
-        if not spec.ask:
+        if not spec.ask:  # never asked: what the customer said, else the default (a formal loss report)
+            if spec.default is not None:
+                state.slots[name] = coerce(spec, render_value(spec.default, run.data()), slot_options(run, spec))
             continue
         if spec.default is not None:
             state.slots[name] = coerce(spec, render_value(spec.default, run.data()), slot_options(run, spec))

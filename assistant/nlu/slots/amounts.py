@@ -130,6 +130,9 @@ def _english_amounts(text: str) -> list[Amount]:
     return found
 
 
+_UNIT_PRICE = re.compile(r"多少|几块|汇率|兑换?多|能换|可以换|换多")
+
+
 def _is_rough_range(text: str, start: int) -> bool:
     """两三千, 四五万: two neighbouring digits then a magnitude is a rough range, unless the first
     digit ends a name (李四五千 = 5000 to 李四), which we tell by a surname just before it."""
@@ -177,6 +180,8 @@ def find_amounts(text: str) -> list[Amount]:
                 value += tenth / 10  # 一块五 = 1.5
                 stop += 1
         begin = prefix[1] if prefix else start
+        if value == 1 and _UNIT_PRICE.search(f"{text[max(0, begin - 4) : begin]}|{text[stop : stop + 6]}"):
+            continue  # 美元多少钱一块, 一美元能换多少: the unit of a rate question, not an amount to move
         currency = unit[0] if unit else (prefix[0] if prefix else None)
         found.append(Amount(value, currency, text[begin:stop], begin, stop))
     return sorted(found, key=lambda a: a.start)

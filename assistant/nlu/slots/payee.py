@@ -33,7 +33,12 @@ _ZH_PATTERNS = (
         rf"(?:转账给|转帐给|转钱给|转给|汇款给|汇给|打给|付给|打款给|转到)(?P<name>[\u4e00-\u9fff]{{2,4}}?){_STOP}"
     ),
     re.compile(rf"(?:收款人|收款方|户名|对方)(?:是|为|叫|姓名是|:)?(?P<name>[\u4e00-\u9fff]{{2,4}}?){_STOP}"),
-    re.compile(r"(?<![转汇打付])给(?P<name>[\u4e00-\u9fff]{2,4}?)(?=转|汇款|汇钱|打钱|打款|打个|付)"),
+    # 给李四转五千, 给我外甥张伟打点钱 (a relation and a name before the verb: up to six characters)
+    re.compile(
+        r"(?<![转汇打付])给(?P<name>[\u4e00-\u9fff]{2,6}?)(?=转|汇款|汇钱|打钱|打款|打个|打点|打些|打一|打[\d\x00两三四五六七八九十几]|付)"
+    ),
+    # 往张伟账上打四万, 往我儿子卡里转点钱
+    re.compile(r"往(?P<name>[\u4e00-\u9fff]{2,6}?)的?(?=账上|帐上|账户|帐户|卡上|卡里|账里|帐里)"),
     re.compile(rf"(?:转|汇|打)[^给，,。]{{0,10}}给(?P<name>[\u4e00-\u9fff]{{2,4}}?){_STOP}"),
     # a correction: "收款人说错了，是李秀英", "名字不对，应该是王芳"
     re.compile(
@@ -55,7 +60,10 @@ _NOT_A_NAME = re.compile(
 _CAP_NAME = r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}"
 _FAMILY = EN_RELATION
 _EN_PATTERNS = (
-    re.compile(rf"\b(?:transfer|send|pay|remit|wire|give)\b[^.?!]*?\bto\s+(?P<name>{_FAMILY}|{_CAP_NAME})"),
+    # "to my colleague Zhang Wei": the relation and the name (split below)
+    re.compile(
+        rf"\b(?:transfer|send|pay|remit|wire|give)\b[^.?!]*?\bto\s+(?P<name>{_FAMILY}(?:,?\s+{_CAP_NAME})?|{_CAP_NAME})"
+    ),
     re.compile(rf"\b(?:payee|recipient|beneficiary)(?:'s\s+name)?\s*(?:is|:)?\s*(?P<name>{_CAP_NAME})"),
     re.compile(rf"\b(?:pay|send)\s+(?P<name>{_FAMILY}|(?!The\b|My\b|This\b){_CAP_NAME})\s+[\d\x00]"),
 )
@@ -82,6 +90,9 @@ def find_payee(text: str) -> Payee | None:
             relation = relation_of(name)
             if relation is not None:
                 return Payee(None, m.start("name"), m.end("name"), relation)
+            named = re.match(rf"(?P<rel>{_FAMILY}),?\s+(?P<real>{_CAP_NAME})$", name)
+            if named is not None and (relation := relation_of(named.group("rel"))) is not None:
+                return Payee(named.group("real"), m.start("name") + named.start("real"), m.end("name"), relation)
             if name.split()[0] not in _EN_STOPWORDS:
                 return Payee(name, m.start("name"), m.end("name"))
     found = find_relation(text)
