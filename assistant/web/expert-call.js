@@ -6,8 +6,9 @@
  * on another replica (the server relays through the event bus). A connection that drops is restarted
  * (ICE restart, a new offer) a few times before it is given up. ConsoleGuide renders the kiosk's screen as
  * the kiosk describes it (`screen` messages) with buttons to point at a part, mark it, push a document.
+ * An ES module: it shares the browser media helpers with the kiosk page (/kiosk/static/rtc-media.js).
  */
-"use strict";
+import { localMedia, mediaStats as statsOf } from "/kiosk/static/rtc-media.js";
 
 const ConsoleCall = (() => {
   const $ = (id) => document.getElementById(id);
@@ -23,19 +24,7 @@ const ConsoleCall = (() => {
   let pending = [];
   let graceTimer = null;
 
-  /** Bytes received per kind and the route of the selected candidate pair ("host", "srflx", "relay"). */
-  async function mediaStats() {
-    const out = { audio: 0, video: 0, route: null };
-    if (!pc) return out;
-    const report = await pc.getStats();
-    let pair = null;
-    report.forEach((s) => {
-      if (s.type === "inbound-rtp" && s.kind in out) out[s.kind] += s.bytesReceived || 0;
-      if (s.type === "transport" && s.selectedCandidatePairId) pair = report.get(s.selectedCandidatePairId);
-    });
-    if (pair) out.route = report.get(pair.localCandidateId)?.candidateType || null;
-    return out;
-  }
+  const mediaStats = () => statsOf(pc);
 
   function setState(state, text) {
     stats.state = state;
@@ -53,18 +42,6 @@ const ConsoleCall = (() => {
     failed: "通话失败 Call failed",
     ended: "已挂断 Call ended",
   };
-
-  async function media() {
-    try {
-      return { stream: await navigator.mediaDevices.getUserMedia({ audio: true, video: true }), mode: "video" };
-    } catch {
-      try {
-        return { stream: await navigator.mediaDevices.getUserMedia({ audio: true }), mode: "audio" };
-      } catch {
-        return { stream: null, mode: "receive-only" };
-      }
-    }
-  }
 
   async function offer(restart) {
     const description = await pc.createOffer(restart ? { iceRestart: true } : {});
@@ -84,10 +61,10 @@ const ConsoleCall = (() => {
     if (servers.ice_transport_policy === "relay") config.iceTransportPolicy = "relay";
     pc = new RTCPeerConnection(config);
     setState("connecting");
-    const got = await media();
+    const got = await localMedia();
     local = got.stream;
-    stats.mode = got.mode;
-    $("call-mode").textContent = { video: "视频 Video", audio: "仅语音 Audio only (no camera)", "receive-only": "仅接收 Receive only (no microphone)" }[got.mode];
+    stats.mode = got.mode === "none" ? "receive-only" : got.mode;
+    $("call-mode").textContent = { video: "视频 Video", audio: "仅语音 Audio only (no camera)", "receive-only": "仅接收 Receive only (no microphone)" }[stats.mode];
     if (local) for (const track of local.getTracks()) pc.addTrack(track, local);
     if (!local || !local.getAudioTracks().length) pc.addTransceiver("audio", { direction: "recvonly" });
     if (!local || !local.getVideoTracks().length) pc.addTransceiver("video", { direction: "recvonly" });
@@ -194,3 +171,7 @@ const ConsoleGuide = (() => {
 
   return { render };
 })();
+
+// expert.js (a classic deferred script, run after this module) finds them here
+window.ConsoleCall = ConsoleCall;
+window.ConsoleGuide = ConsoleGuide;

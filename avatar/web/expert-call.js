@@ -8,36 +8,9 @@
 // customer is told which. Network blips: the console restarts ICE; the kiosk shows "reconnecting" meanwhile.
 
 import { t } from "./i18n.js";
+import { localMedia, mediaStats } from "./rtc-media.js";
 
 const $ = (id) => document.getElementById(id);
-
-/** The best local media this kiosk may use: camera and microphone, else microphone only, else none. */
-async function localMedia() {
-  if (!navigator.mediaDevices?.getUserMedia) return { stream: null, mode: "chat" };
-  try {
-    return { stream: await navigator.mediaDevices.getUserMedia({ audio: true, video: true }), mode: "video" };
-  } catch {
-    try {
-      return { stream: await navigator.mediaDevices.getUserMedia({ audio: true }), mode: "audio" };
-    } catch {
-      return { stream: null, mode: "chat" };
-    }
-  }
-}
-
-/** Bytes received per kind and the route of the selected candidate pair ("host", "srflx", "relay"). */
-export async function mediaStats(pc) {
-  const out = { audio: 0, video: 0, route: null };
-  if (!pc) return out;
-  const report = await pc.getStats();
-  let pair = null;
-  report.forEach((s) => {
-    if (s.type === "inbound-rtp" && s.kind in out) out[s.kind] += s.bytesReceived || 0;
-    if (s.type === "transport" && s.selectedCandidatePairId) pair = report.get(s.selectedCandidatePairId);
-  });
-  if (pair) out.route = report.get(pair.localCandidateId)?.candidateType || null;
-  return out;
-}
 
 export class ExpertCall {
   /** @param {{send: (msg: object) => void, token: () => string, onLive: (live: boolean) => void}} options */
@@ -111,7 +84,9 @@ export class ExpertCall {
     const config = { iceServers: servers.ice_servers || [] };
     if (servers.ice_transport_policy === "relay") config.iceTransportPolicy = "relay";
     const pc = (this.pc = new RTCPeerConnection(config));
-    const { stream, mode } = await localMedia();
+    const got = await localMedia();
+    const stream = got.stream;
+    const mode = got.mode === "none" ? "chat" : got.mode; // no devices: the customer listens and types
     this.local = stream;
     this.stats.mode = mode;
     if (stream) for (const track of stream.getTracks()) pc.addTrack(track, stream);
