@@ -21,50 +21,45 @@ from assistant.nlu.understanding import TurnUnderstanding
 REFINEMENTS_FILE = Path(__file__).parent / "data" / "refinements.yaml"
 
 
-def _compiled(patterns: list[str]) -> list[str]:
-    """The patterns, each checked to compile (a typo fails at start, not on a customer's turn)."""
-    for pattern in patterns:
-        re.compile(pattern)
-    return patterns
+class _Phrases(BaseModel):
+    """Chinese patterns (matched as written) and English ones (matched in lower case), checked to compile
+    when the file is read: a typo fails at start, not on a customer's turn."""
 
-
-class Refinement(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    becomes: str
+    zh: list[str] = Field(default_factory=list)
+    en: list[str] = Field(default_factory=list)
+
+    @field_validator("zh", "en")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            re.compile(pattern)
+        return patterns
+
+    def said(self, text: str) -> bool:
+        lowered = text.lower()
+        return any(re.search(p, text) for p in self.zh) or any(re.search(p, lowered) for p in self.en)
+
+
+class Refinement(_Phrases):
+    """A business made precise by a slot the turn carries or a phrase in it."""
 
     business: str
-    becomes: str
     slot: str | None = None
-    zh: list[str] = Field(default_factory=list)
-    en: list[str] = Field(default_factory=list)
-
-    @field_validator("zh", "en")
-    @classmethod
-    def _compiles(cls, patterns: list[str]) -> list[str]:
-        return _compiled(patterns)
 
     def applies(self, text: str, slots: dict[str, Any]) -> bool:
-        if self.slot is not None and self.slot in slots:
-            return True
-        lowered = text.lower()
-        return any(re.search(p, text) for p in self.zh) or any(re.search(p, lowered) for p in self.en)
+        return (self.slot is not None and self.slot in slots) or self.said(text)
 
 
-class ActRefinement(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class ActRefinement(_Phrases):
+    """A dialogue act made precise by a phrase (a polite request phrased as a question)."""
 
     act: str
-    becomes: str
-    zh: list[str] = Field(default_factory=list)
-    en: list[str] = Field(default_factory=list)
-
-    @field_validator("zh", "en")
-    @classmethod
-    def _compiles(cls, patterns: list[str]) -> list[str]:
-        return _compiled(patterns)
 
     def applies(self, text: str) -> bool:
-        lowered = text.lower()
-        return any(re.search(p, text) for p in self.zh) or any(re.search(p, lowered) for p in self.en)
+        return self.said(text)
 
 
 @lru_cache(maxsize=1)

@@ -5,7 +5,10 @@ Tests wait for conditions with `until` (a generous bound, never a timing asserti
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +61,20 @@ async def replica(config: BrokerConfig, name: str, timeout_s: float = 3.0) -> De
 
 
 __all__ = ["BRANCH", "LocalMosquitto", "broker_config", "device_url", "need_mosquitto", "replica", "row", "until"]
+
+
+@contextmanager
+def simulated_branch(folder: Path) -> Iterator[tuple[BrokerConfig, subprocess.Popen[str]]]:
+    """A private mosquitto and `lobby devices simulate --branch BJ001` connected to it (stdin open, so a
+    test can type `jam PRN-BJ001-1`)."""
+    need_mosquitto()
+    config = broker_config(folder)
+    with LocalMosquitto(config).running():
+        command = [sys.executable, "-m", "assistant.cli", "devices", "simulate", "--branch", "BJ001"]
+        command += ["--credentials", str(config.credentials), "--heartbeat-s", "0.5", "--work-s", "0"]
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        try:
+            yield config, process
+        finally:
+            process.terminate()
+            process.wait(20)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ from integrations.devices.broker import BrokerConfig
 from integrations.devices.options import DeviceOptions
 from knowledge.config import KnowledgeOptions
 from tests.conftest import PREPARED_MODELS, TEST_AUTH
-from tests.integration.devices_mqtt import LocalMosquitto, broker_config, need_mosquitto
+from tests.integration.devices_mqtt import simulated_branch
 from tests.integration.manager_helpers import overview, staff
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -31,17 +30,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 @pytest.fixture
 def branch(tmp_path: Path) -> Iterator[tuple[BrokerConfig, subprocess.Popen[str]]]:
-    need_mosquitto()
-    config = broker_config(tmp_path / "mqtt")
-    with LocalMosquitto(config).running():
-        command = [sys.executable, "-m", "assistant.cli", "devices", "simulate", "--branch", "BJ001"]
-        command += ["--credentials", str(config.credentials), "--heartbeat-s", "0.5", "--work-s", "0"]
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-        try:
-            yield config, process
-        finally:
-            process.terminate()
-            process.wait(20)
+    with simulated_branch(tmp_path / "mqtt") as running:
+        yield running
 
 
 @pytest.fixture
