@@ -37,6 +37,7 @@ CODES: dict[str, dict[str, str]] = {
     "resident_id": {"zh": "居民身份证", "en": "Resident ID card"},
     "passport": {"zh": "护照", "en": "Passport"},
     "lost": {"zh": "已挂失", "en": "Reported lost"},
+    "temporarily_lost": {"zh": "已临时挂失", "en": "Temporarily blocked"},
     "replaced": {"zh": "已补卡", "en": "Replaced"},
     "active": {"zh": "正常", "en": "Active"},
     "completed": {"zh": "已完成", "en": "Completed"},

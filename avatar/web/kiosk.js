@@ -344,6 +344,7 @@ function expertLive(live) {
   visit.hold(live);
   if (live) {
     player.stop("expert_live");
+    showAssistant(""); // the avatar's last subtitle goes: a person speaks now
     describeToColleague();
   } else {
     guidance.clear();
