@@ -83,3 +83,17 @@ def test_a_rule_reading_is_left_as_it_is() -> None:
         source="rule",
     )
     assert refine(rule, text, {}) is rule
+
+
+@pytest.mark.parametrize(
+    ("text", "read_as", "business", "act"),
+    [
+        ("我没预约，能直接排个号吗？我要去柜台取点钱", "withdrawal", "queue_ticket", "request"),  # the ticket
+        ("我要存钱，先取个号", "deposit", "queue_ticket", "question"),
+        ("我要取两万块钱", "withdrawal", "withdrawal", "question"),
+        ("取号码是多少", "withdrawal", "withdrawal", "question"),
+    ],
+)
+def test_a_ticket_asked_for_with_the_reason_is_a_ticket(text: str, read_as: str, business: str, act: str) -> None:
+    refined = refine(asked(text, business=read_as), text, {})
+    assert (refined.business, refined.act) == (business, act)
