@@ -73,6 +73,17 @@ def open_kiosk(browser: Any, url: str) -> Any:
     return page
 
 
+def accept_the_request(browser: Any, server: LiveServer) -> Any:
+    """The expert console signed in on `server`, with the customer's request for a person accepted."""
+    expert = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+    sign_in(expert, f"{server.url}/expert", "expert1")
+    item = "#queue li.handoff:has-text('requested')"
+    expert.wait_for_selector(f"{item} .accept", timeout=20000)
+    expert.click(f"{item} .accept")
+    expert.wait_for_selector("#call:not([hidden])", timeout=15000)
+    return expert
+
+
 def media(page: Any, handle: str) -> dict[str, Any]:
     result: dict[str, Any] = page.evaluate(f"() => window.{handle}.media()")
     return result
@@ -105,12 +116,7 @@ def call_between(
     kiosk.click("#send")
     kiosk.wait_for_function("() => window.lobbyState.received.filter((t) => t === 'reply').length >= 2", timeout=30000)
 
-    expert = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
-    sign_in(expert, f"{expert_server.url}/expert", "expert1")
-    item = "#queue li.handoff:has-text('requested')"
-    expert.wait_for_selector(f"{item} .accept", timeout=20000)
-    expert.click(f"{item} .accept")
-    expert.wait_for_selector("#call:not([hidden])", timeout=15000)
+    expert = accept_the_request(browser, expert_server)
     kiosk.wait_for_selector("#expert-tile:not([hidden])", timeout=15000)
     assert "人工专家已接入" in kiosk.inner_text("#expert-name")
 
@@ -173,12 +179,7 @@ def test_a_kiosk_without_camera_or_microphone_still_sees_and_hears_the_expert(
     kiosk.fill("#text", "我要找人工客服")
     kiosk.click("#send")
     kiosk.wait_for_function("() => window.lobbyState.received.includes('reply')", timeout=30000)
-    expert = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
-    sign_in(expert, f"{live_server.url}/expert", "expert1")
-    item = "#queue li.handoff:has-text('requested')"
-    expert.wait_for_selector(f"{item} .accept", timeout=20000)
-    expert.click(f"{item} .accept")
-    expert.wait_for_selector("#call:not([hidden])", timeout=15000)
+    expert = accept_the_request(browser, live_server)
     expert.click("#call-start")
     kiosk.wait_for_function("() => window.lobbyCall.state === 'connected'", timeout=40000)
     at_kiosk = wait_for_media(kiosk, "lobbyCall")
