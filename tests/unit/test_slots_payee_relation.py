@@ -159,3 +159,19 @@ def test_a_payee_named_in_the_opening_sentence_is_kept(
     assert slots["payee"] == payee
     assert slots.get("payee_relation") == relation
     assert slots["amount"]["value"] == amount
+
+
+@pytest.mark.parametrize(
+    ("text", "payee", "amount"),
+    [
+        ("他叫李浩，木子李，浩然的浩", "李浩", None),  # the name, not its spelling
+        ("帮我转两万五给装修公司的周小红，建行的卡", "周小红", 25000),  # the person at the company
+        ("转一千五，哦不对不对，是一千二", None, 1200),  # a corrected amount: the later one
+        ("给我儿子转两千，哦不对，转三千", None, 3000),
+    ],
+)
+def test_what_a_second_writer_said_is_read_as_meant(text: str, payee: str | None, amount: int | None) -> None:
+    """From a second independent usability run (2026-12-08): money moved under these misreadings."""
+    slots = extract_slots(text, now=NOW)
+    assert slots.get("payee") == payee
+    assert (slots.get("amount") or {}).get("value") == amount

@@ -69,6 +69,20 @@ def money(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+# "转一千五，哦不对，是一千二": a correction between two amounts means the later one
+_CORRECTION = re.compile(
+    r"不对|不是|说错|搞错|错了|应该是|改成|改为|哦不|\bno\b.{0,3}(make it|i mean)|\bi mean\b|\bsorry\b|\bactually\b"
+)
+
+
+def _meant(text: str, amounts: list[Amount]) -> Amount:
+    """The amount the customer means: the first, unless they correct themselves before a later one."""
+    last = amounts[-1]
+    if len(amounts) > 1 and _CORRECTION.search(text[amounts[0].end : last.start].lower()):
+        return last
+    return amounts[0]
+
+
 def _amount_dict(a: Amount) -> dict[str, Any]:
     return {"value": money(a.value), "currency": a.currency, "text": a.text}
 
@@ -119,7 +133,7 @@ def extract_slots(text: str, now: datetime | None = None) -> dict[str, Any]:
 
     amounts = find_amounts(work)
     if amounts:
-        slots["amount"] = _amount_dict(amounts[0])
+        slots["amount"] = _amount_dict(_meant(work, amounts))
         if len(amounts) > 1:
             slots["amounts"] = [_amount_dict(a) for a in amounts]
 

@@ -40,6 +40,8 @@ _ZH_PATTERNS = (
     # 往张伟账上打四万, 往我儿子卡里转点钱
     re.compile(r"往(?P<name>[\u4e00-\u9fff]{2,6}?)的?(?=账上|帐上|账户|帐户|卡上|卡里|账里|帐里)"),
     re.compile(rf"(?:转|汇|打)[^给，,。]{{0,10}}给(?P<name>[\u4e00-\u9fff]{{2,4}}?){_STOP}"),
+    # "他叫李浩，木子李，浩然的浩": the name, not the spelling that follows
+    re.compile(rf"(?:他|她|对方|收款人|户名)(?:的名字|名字)?叫(?P<name>[\u4e00-\u9fff]{{2,4}}?){_STOP}"),
     # a correction: "收款人说错了，是李秀英", "名字不对，应该是王芳"
     re.compile(
         rf"(?:错了|不对|搞错|弄错|写错|说错)[了]?[,，\s]*(?:应该)?(?:是|为|改成|改为)(?P<name>[\u4e00-\u9fff]{{2,4}}?){_STOP}"
@@ -54,6 +56,7 @@ _ORG_PATTERN = re.compile(
     r"(?:收款人|收款方|收款单位|收款的|户名|对方|转账给|转帐给|转钱给|转给|汇款给|汇给|打给|付给|打款给|转到|给)"
     rf"(?:是|为|叫|:)?(?P<name>[\u4e00-\u9fff（）()]{{2,24}}?{_ORG_SUFFIX})"
 )
+_PERSON_AT = re.compile(rf"的(?P<name>[\u4e00-\u9fff]{{2,3}}?){_STOP}")
 _NOT_A_NAME = re.compile(
     r"卡|账|帐|银行|钱|现金|这个|那个|别人|他的|她的|我的|一下|自己|对方|多少|手机|支付宝|微信|错|不对|应该|公司|单位"
 )
@@ -74,6 +77,10 @@ def find_payee(text: str) -> Payee | None:
     """The first payee named in `text` (normalised), or None: a name, a relation, or both."""
     org = _ORG_PATTERN.search(text)
     if org is not None and not re.search(r"卡|账|帐", org.group("name")):
+        # "给装修公司的周小红": a person at the company is the payee, not the company
+        person = _PERSON_AT.match(text, org.end("name"))
+        if person is not None and not _NOT_A_NAME.search(person.group("name")):
+            return Payee(person.group("name"), person.start("name"), person.end("name"))
         return Payee(org.group("name"), org.start("name"), org.end("name"))
     for pattern in _ZH_PATTERNS:
         for m in pattern.finditer(text):
