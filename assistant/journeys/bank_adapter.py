@@ -8,6 +8,8 @@ so it becomes the transfer body with status `requires_authorization`.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar, cast
 
@@ -79,8 +81,9 @@ class ClientsBankPort:
     async def bookings(self, customer_id: str) -> list[JSON]:
         return cast(list[JSON], _json(await _guard(lambda: self.clients.booking.bookings(customer_id))))
 
-    async def transactions(self, account_id: str, limit: int = 10) -> list[JSON]:
-        found = await _guard(lambda: self.clients.customers.transactions(account_id, limit))
+    async def transactions(self, account_id: str, limit: int = 10, months: int = 0) -> list[JSON]:
+        since = months_before(dt.date.today(), months) if months > 0 else None
+        found = await _guard(lambda: self.clients.customers.transactions(account_id, limit, since))
         return cast(list[JSON], _json(found))
 
     async def check_in(self, booking_code: str, *, idempotency_key: str) -> JSON:
@@ -183,3 +186,11 @@ class ClientsBankPort:
 def bank_port(clients: BankClients) -> ports.BankPort:
     """The port for the engine (mypy checks here that the adapter satisfies the Protocol)."""
     return ClientsBankPort(clients)
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months earlier (clamped to the month's end: 31 May - 3 -> 28/29 Feb)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))

@@ -19,7 +19,7 @@ from assistant.journeys.grounding import STATED_NUMBER
 from assistant.journeys.loader import load_flows
 from assistant.journeys.ports import BankPort
 from assistant.journeys.runtime import Run
-from assistant.journeys.slots import SlotError, coerce, map_slots, mentioned_choices, normalize
+from assistant.journeys.slots import SlotError, coerce, map_slots, mentioned_choices, named_card_kind, normalize
 from assistant.journeys.spec import CollectStep, Flow
 from assistant.journeys.steps import HANDLERS
 from assistant.journeys.steps.interaction import slot_options
@@ -84,6 +84,7 @@ class JourneyEngine:
         flow = self.flow(journey)
         ctx = context if isinstance(context, JourneyContext) else JourneyContext.model_validate(context)
         state = JourneyState(journey=flow.name, flow_version=flow.version, step=flow.steps[0].id, context=ctx)
+        state.card_kind = named_card_kind(text) if text else None
         mentioned = mentioned_choices(text, flow.slots) if text else {}
         inp = JourneyInput(
             slots={**mentioned, **dict(slots or {})},
@@ -119,6 +120,8 @@ class JourneyEngine:
         if given.action == "side_question":
             return await self._reprompt(run)
         given = self._with_slots(flow, given)
+        if given.text and (kind := named_card_kind(given.text)) is not None:
+            st.card_kind = kind
         self._merge_slots(run, given)
         return await self._loop(run, given)
 

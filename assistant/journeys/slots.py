@@ -50,12 +50,13 @@ def map_slots(slots: dict[str, Any], specs: dict[str, SlotSpec]) -> dict[str, An
 
 
 def mentioned_choices(text: str, specs: dict[str, SlotSpec]) -> dict[str, Any]:
-    """Choice slots that are never asked (`ask: false`) take a value the customer mentions anywhere in a
-    sentence ("先临时挂失吧，万一找着了呢" -> loss_kind temporary): a label or synonym of exactly one option."""
+    """Choice slots that are never asked (`ask: false`) or `heard_anywhere` take a value the customer mentions
+    anywhere in a sentence ("先临时挂失吧，万一找着了呢" -> loss_kind temporary): a label or synonym of exactly
+    one option."""
     said = normalize(text)
     found: dict[str, Any] = {}
     for name, spec in specs.items():
-        if spec.type != "choice" or spec.ask or not spec.choices:
+        if spec.type != "choice" or (spec.ask and not spec.heard_anywhere) or not spec.choices:
             continue
         values = {
             choice.value
@@ -66,6 +67,20 @@ def mentioned_choices(text: str, specs: dict[str, SlotSpec]) -> dict[str, Any]:
         if len(values) == 1:
             found[name] = values.pop()
     return found
+
+
+# The kind of card a customer names; "银行卡" / "卡" name none. Both kinds in one sentence name none.
+CARD_KIND_WORDS = {
+    "debit": ("借记卡", "储蓄卡", "工资卡", "存折卡", "debit card", "debit"),
+    "credit": ("信用卡", "贷记卡", "credit card", "credit"),
+}
+
+
+def named_card_kind(text: str) -> str | None:
+    """debit / credit when the customer named exactly one kind of card ("我的储蓄卡丢了" -> debit)."""
+    said = text.lower()
+    kinds = {kind for kind, words in CARD_KIND_WORDS.items() if any(w in said for w in words)}
+    return kinds.pop() if len(kinds) == 1 else None
 
 
 class SlotError(ValueError):

@@ -145,6 +145,11 @@ class SlotSpec(_Strict):
     default: Any = None
     when: Condition | None = None
     ask: bool = Field(True, description="false: only taken from what the customer says, never asked for.")
+    heard_anywhere: bool = Field(
+        False,
+        description="A choice named anywhere in a sentence fills it (打印近半年的流水 -> period 6 months), as it "
+        "always does for never-asked slots; only for choices whose words mean nothing else.",
+    )
     check: SlotCheck | None = None
     notes: list[Note] = Field(default_factory=list)
 

@@ -84,6 +84,9 @@ class JourneyState(_Model):
     done: list[str] = Field(default_factory=list)
     referrals: list[dict[str, Any]] = Field(default_factory=list)
     follow_ups: list[dict[str, Any]] = Field(default_factory=list)
+    card_kind: str | None = Field(
+        None, description="The kind of card the customer named (储蓄卡 -> debit): only such cards are offered."
+    )
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

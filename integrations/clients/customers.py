@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal, Protocol
 
 from integrations import schemas as api
@@ -17,7 +18,9 @@ class CustomersApi(Protocol):
 
     async def accounts(self, customer_id: str) -> list[api.Account]: ...
 
-    async def transactions(self, account_id: str, limit: int = 50) -> list[api.Transaction]: ...
+    async def transactions(
+        self, account_id: str, limit: int = 50, since: dt.date | None = None
+    ) -> list[api.Transaction]: ...
 
 
 class HttpCustomersClient:
@@ -38,8 +41,13 @@ class HttpCustomersClient:
         response = await self._http.request(self.backend, "GET", f"/v1/customers/{customer_id}/accounts")
         return parse(list[api.Account], response)
 
-    async def transactions(self, account_id: str, limit: int = 50) -> list[api.Transaction]:
+    async def transactions(
+        self, account_id: str, limit: int = 50, since: dt.date | None = None
+    ) -> list[api.Transaction]:
+        params: dict[str, str | int] = {"limit": limit}
+        if since is not None:
+            params["since"] = since.isoformat()
         response = await self._http.request(
-            self.backend, "GET", f"/v1/accounts/{account_id}/transactions", params={"limit": limit}
+            self.backend, "GET", f"/v1/accounts/{account_id}/transactions", params=params
         )
         return parse(list[api.Transaction], response)

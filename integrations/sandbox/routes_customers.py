@@ -146,15 +146,19 @@ def accounts(state: StateDep, customer_id: str) -> list[api.Account]:
 
 @router.get("/accounts/{account_id}/transactions", response_model=list[api.Transaction])
 def transactions(
-    state: StateDep, account_id: str, limit: Annotated[int, Query(ge=1, le=200)] = 50
+    state: StateDep,
+    account_id: str,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    since: Annotated[dt.date | None, Query(description="only transactions on or after this day")] = None,
 ) -> list[api.Transaction]:
-    """Newest first."""
+    """Newest first; a statement for a period asks `since` its first day."""
     with state.session() as s:
         if s.get(t.Account, account_id) is None:
             raise not_found("account", account_id)
-        rows = s.scalars(
-            select(t.Txn).where(t.Txn.account_id == account_id).order_by(t.Txn.created_at.desc()).limit(limit)
-        ).all()
+        query = select(t.Txn).where(t.Txn.account_id == account_id)
+        if since is not None:
+            query = query.where(t.Txn.created_at >= dt.datetime.combine(since, dt.time.min))
+        rows = s.scalars(query.order_by(t.Txn.created_at.desc()).limit(limit)).all()
         return [
             api.Transaction(
                 id=x.id,

@@ -172,6 +172,23 @@ async def test_card_loss_and_replacement_at_kiosk(driver: Driver, port: ClientsB
     assert any(c.arguments["command"] == "dispense_card" for c in driver.calls("device_command"))
 
 
+async def test_the_kind_of_card_named_picks_the_card(driver: Driver) -> None:
+    await driver.start("card_loss", text="我的储蓄卡丢了")
+    await driver.card(ZW["id_number"])  # a debit and a credit card: the debit one was named
+    assert driver.awaiting["kind"] == "confirm"
+    assert "借记卡（尾号1018）" in driver.last.text("zh")
+
+
+async def test_a_named_card_already_lost_is_not_swapped_for_another(driver: Driver, port: ClientsBankPort) -> None:
+    """The debit card is already lost; "储蓄卡丢了" must not report the only active card, the credit card."""
+    await port.report_card_loss("K1001", {"kind": "formal", "id_verified": True}, idempotency_key="lost-before")
+    await driver.start("card_loss", text="储蓄卡丢了，想补一张")
+    await driver.card(ZW["id_number"])
+    assert driver.status == "failed" and not driver.calls("report_card_loss")
+    said = driver.last.text("zh")
+    assert "借记卡（尾号1018）已挂失" in said and "信用卡" not in said
+
+
 async def test_a_temporary_block_asked_for_at_the_confirmation(driver: Driver) -> None:
     """ "先临时挂失，万一找着了呢" at the confirmation: the report becomes temporary, no replacement is
     offered, and the 5-day expiry is a follow-up of the visit."""
@@ -257,8 +274,30 @@ async def test_statement_balance_and_print(driver: Driver, port: ClientsBankPort
     await other.start("statement")
     await other.qr(ZW["qr_token"])
     await other.send("打印流水")
+    assert other.awaiting["slot"] == "period"  # a statement has a period
+    await other.send("近三个月的")
     assert other.status == "completed"
-    assert other.calls("transactions")[0].ok and other.calls("device_command")
+    fetched = other.calls("transactions")[0]
+    assert fetched.ok and fetched.arguments["months"] == "3"
+    printed = other.calls("device_command")[0].arguments
+    assert "近3个月" in str(printed)
+    assert "近3个月的交易流水正在打印" in other.last.text("zh")
+
+
+async def test_statement_period_said_in_the_opening_is_not_asked_again(driver: Driver) -> None:
+    # the conversation passes the business it understood (statement_printing) and the opening words
+    await driver.start("statement", slots={"what": "statement"}, text="帮我打印一下最近半年的流水")
+    await driver.qr(ZW["qr_token"])
+    assert driver.status == "completed"
+    assert driver.calls("transactions")[0].arguments["months"] == "6"
+
+
+async def test_statement_latest_transactions_are_ten(driver: Driver) -> None:
+    await driver.start("statement", slots={"what": "statement"})
+    await driver.qr(ZW["qr_token"])
+    await driver.send("最近十笔就行")
+    assert driver.status == "completed"
+    assert driver.calls("transactions")[0].arguments == {"account_id": ZW["accounts"][0]["id"], "limit": 10}
 
 
 async def test_wealth_purchase_suitable_is_handed_to_specialist(driver: Driver) -> None:

@@ -63,7 +63,7 @@ class InMemoryBankDouble:
     async def bookings(self, customer_id: str) -> list[dict[str, Any]]:
         return []
 
-    async def transactions(self, account_id: str, limit: int = 10) -> list[dict[str, Any]]:
+    async def transactions(self, account_id: str, limit: int = 10, months: int = 0) -> list[dict[str, Any]]:
         return []
 
     async def check_in(self, booking_code: str, *, idempotency_key: str) -> dict[str, Any]:

@@ -32,9 +32,18 @@ def slot_options(run: Run, spec: SlotSpec) -> list[dict[str, Any]]:
         pool = [a for a in profile.get("accounts", []) if a.get("status", "active") == "active"]
     elif spec.type == "card":
         pool = [c for c in profile.get("cards", []) if c.get("status", "active") not in CLOSED_CARD]
+        if run.state.card_kind is not None:  # "储蓄卡丢了" never picks the only credit card
+            pool = [c for c in pool if c.get("kind") == run.state.card_kind]
     else:
         return []
     return [o for o in pool if spec.kinds is None or o.get("kind") in spec.kinds]
+
+
+def _closed_card_of_kind(run: Run) -> dict[str, Any] | None:
+    """The named kind's card that is already lost or replaced, to say so instead of a bare "none found"."""
+    cards = (run.state.profile or {}).get("cards", [])
+    kind = run.state.card_kind
+    return next((c for c in cards if c.get("kind") == kind and c.get("status") in CLOSED_CARD), None)
 
 
 def option_label(spec: SlotSpec, option: dict[str, Any]) -> Localized:
@@ -171,7 +180,11 @@ async def collect(step: CollectStep, run: Run, inp: JourneyInput | None) -> Outc
             continue
         options = slot_options(run, spec)
         if spec.type in ("account", "card") and not options:
-            run.say("engine.no_options")
+            closed = _closed_card_of_kind(run)
+            if closed is not None:
+                run.say("engine.card_not_active", card=option_label(spec, closed).model_dump())
+            else:
+                run.say("engine.no_options")
             run.suggest("human")
             return stop("failed")
         if spec.type in ("account", "card") and len(options) == 1:

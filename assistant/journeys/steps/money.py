@@ -143,7 +143,9 @@ def _invoker(run: Run, op: str, args: dict[str, Any], key: str | None) -> Callab
         "queue_ticket": lambda: b.queue_ticket(args, idempotency_key=key or ""),
         "check_in": lambda: b.check_in(str(args["booking_code"]), idempotency_key=key or ""),
         "fx_rates": b.fx_rates,
-        "transactions": lambda: b.transactions(str(args["account_id"]), int(args.get("limit", 10))),
+        "transactions": lambda: b.transactions(
+            str(args["account_id"]), int(args.get("limit", 10)), int(args.get("months") or 0)
+        ),
         "profile": lambda: b.profile(str(args["customer_id"])),
     }
     return table[op]
