@@ -7,7 +7,7 @@ conversation behaves the same whether it arrives over HTTP or from a terminal.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,6 +32,7 @@ from assistant.model_assets import assets_status
 from assistant.store import Database
 from assistant.store.handoffs import HandoffStore
 from assistant.store.sessions import SessionStore
+from assistant.visit_orders import VisitOrders
 from integrations.bundle import BankClients, build_bank_clients
 from integrations.devices.wiring import attach_mqtt_devices
 
@@ -74,7 +75,10 @@ async def open_runtime(settings: Settings, readiness: Readiness | None = None) -
     knowledge.start()
     readiness.register("knowledge", knowledge.readiness)
     sessions, handoffs = SessionStore(db), HandoffStore(db)
-    sweeper = asyncio.create_task(_end_idle_sessions(sessions, events, settings.session_idle_s), name="idle-sessions")
+    visit_orders = VisitOrders(bank)  # a visit's unconfirmed reservations go back to stock when it ends
+    sweeper = asyncio.create_task(
+        _end_idle_sessions(sessions, events, settings.session_idle_s, visit_orders.release), name="idle-sessions"
+    )
     reviewer = ComplianceReviewer(db)  # the after-visit compliance pass: at each end, and a sweep for idle ends
     reviewing = asyncio.create_task(reviewer.run_forever(), name="compliance-review")
     closers: list[Callable[[], None]] = []
@@ -83,6 +87,7 @@ async def open_runtime(settings: Settings, readiness: Readiness | None = None) -
         closers.append(access.auth.close)  # the sign-in counters' Redis connections
         conversation = await asyncio.to_thread(build_conversation, settings, sessions, handoffs, knowledge, bank)
         conversation.after_end = reviewer.after_end
+        conversation.on_end.append(visit_orders.release)
         conversation.audit = audit
         yield Runtime(
             settings,
@@ -117,16 +122,23 @@ async def _models_check(settings: Settings) -> dict[str, Any]:
     return {"ok": all(m["ok"] for m in models), "models": models}
 
 
-async def _end_idle_sessions(sessions: SessionStore, events: EventBus, idle_s: float) -> None:
+async def _end_idle_sessions(
+    sessions: SessionStore, events: EventBus, idle_s: float, on_end: Callable[[str], Awaitable[Any]] | None = None
+) -> None:
     """Ends sessions of customers who walked away without ending them, and tells each kiosk showing one
     (`session_ended` on the session's channel, on every replica) so its screen clears for the next person."""
     period = min(60.0, max(idle_s / 4, 1.0))
     while True:
         await asyncio.sleep(period)
-        await end_idle_once(sessions, events, datetime.now(UTC) - timedelta(seconds=idle_s))
+        await end_idle_once(sessions, events, datetime.now(UTC) - timedelta(seconds=idle_s), on_end)
 
 
-async def end_idle_once(sessions: SessionStore, events: EventBus, cutoff: datetime) -> list[str]:
+async def end_idle_once(
+    sessions: SessionStore,
+    events: EventBus,
+    cutoff: datetime,
+    on_end: Callable[[str], Awaitable[Any]] | None = None,
+) -> list[str]:
     """One sweep: the ids of the sessions it ended (none when the database is away; the next sweep retries)."""
     try:
         ended = await asyncio.to_thread(sessions.end_idle, cutoff)
@@ -135,4 +147,6 @@ async def end_idle_once(sessions: SessionStore, events: EventBus, cutoff: dateti
         return []
     for session_id in ended:
         await events.publish(f"session:{session_id}", {"type": "session_ended", "reason": "idle"})
+        if on_end is not None:  # e.g. release the visit's unconfirmed reservations (logs its own failures)
+            await on_end(session_id)
     return ended

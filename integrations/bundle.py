@@ -22,9 +22,11 @@ from integrations.clients import (
     HttpBookingClient,
     HttpCustomersClient,
     HttpDevicesClient,
+    HttpOrdersClient,
     HttpRiskClient,
     HttpTransactionsClient,
     HttpVerificationClient,
+    OrdersApi,
     RiskApi,
     SandboxControl,
     TransactionsApi,
@@ -48,6 +50,7 @@ class BankClients:
     devices: DevicesApi
     sandbox: SandboxControl
     verification: VerificationApi
+    orders: OrdersApi
     sandbox_app: FastAPI | None = field(default=None)
 
     @classmethod
@@ -61,6 +64,7 @@ class BankClients:
             devices=HttpDevicesClient(http),
             sandbox=SandboxControl(http),
             verification=HttpVerificationClient(http),
+            orders=HttpOrdersClient(http),
             sandbox_app=sandbox_app,
         )
 

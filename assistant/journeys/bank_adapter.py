@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from assistant.journeys import ports
 from integrations import errors as bank_errors
 from integrations import schemas as api
+from integrations import schemas_orders as order_api
 from integrations.bundle import BankClients
 from integrations.clients.customers import LookupBy
 
@@ -181,6 +182,27 @@ class ClientsBankPort:
             )
 
         return cast(JSON, _json(await _guard(go)))
+
+    async def create_order(self, body: Mapping[str, Any], *, idempotency_key: str) -> JSON:
+        async def go() -> order_api.Order:
+            request = order_api.OrderRequest.model_validate(dict(body))
+            return await self.clients.orders.create(request, idempotency_key=idempotency_key)
+
+        return cast(JSON, _json(await _guard(go)))
+
+    async def confirm_order(self, order_id: str, by: str, ready: bool, *, idempotency_key: str) -> JSON:
+        done = await _guard(
+            lambda: self.clients.orders.confirm(order_id, by, ready=ready, idempotency_key=idempotency_key)
+        )
+        return cast(JSON, _json(done))
+
+    async def reissue_order_code(self, order_id: str, by: str, *, idempotency_key: str) -> JSON:
+        done = await _guard(lambda: self.clients.orders.reissue_code(order_id, by, idempotency_key=idempotency_key))
+        return cast(JSON, _json(done))
+
+    async def release_visit_orders(self, session_id: str, by: str, *, idempotency_key: str) -> list[JSON]:
+        done = await _guard(lambda: self.clients.orders.release_visit(session_id, by, idempotency_key=idempotency_key))
+        return cast(list[JSON], _json(done))
 
 
 def bank_port(clients: BankClients) -> ports.BankPort:

@@ -23,6 +23,7 @@ from assistant.journeys.slots import SlotError, coerce, map_slots, mentioned_cho
 from assistant.journeys.spec import CollectStep, Flow
 from assistant.journeys.steps import HANDLERS
 from assistant.journeys.steps.interaction import slot_options
+from assistant.journeys.steps.orders import release_unconfirmed
 from assistant.journeys.types import (
     TERMINAL,
     AdvanceResult,
@@ -106,6 +107,7 @@ class JourneyEngine:
             run.say("engine.finished")
             return self._result(run)
         if given.action == "cancel":
+            await release_unconfirmed(run)  # a product reserved for this visit goes back to stock
             return self._cancel(run)
         if given.action == "restart":
             self._restart(run)
@@ -320,6 +322,7 @@ class JourneyEngine:
             st.awaiting = None
             if outcome.kind == "stop":
                 st.status = outcome.status or "failed"
+                await release_unconfirmed(run)  # ended without the customer's yes: nothing stays reserved
                 return self._result(run)
             if outcome.kind == "goto":
                 if outcome.target == "__back__":

@@ -26,6 +26,7 @@ from assistant.journeys.spec import (
     ConfirmStep,
     ExecuteStep,
     Flow,
+    ReserveStep,
     RiskScreenStep,
     StepBase,
     VerifyStep,
@@ -65,7 +66,7 @@ def _texts(step: StepBase) -> list[Any]:
     for attr in ("fields", "disclosures", "args", "params", "success", "fallback"):
         value = getattr(step, attr, None)
         if attr == "fields" and value:
-            found += [f.value for f in value] + [f.label for f in value]
+            found += [f.value for f in value] + [f.label for f in value] + [f.said for f in value if f.said]
         elif value is not None:
             found.append(value)
     return found
@@ -87,6 +88,7 @@ def check(flow: Flow, path: Path | str) -> None:
                 if named is not None and named not in declared:
                     raise FlowError(path, f"slot '{name}' checks against unknown slot '{named}'")
     saved: set[str] = {"check_in"}
+    reserved: set[str] = set()
     seen_confirm = seen_screen = seen_verify = False
     verifies = any(isinstance(s, VerifyStep) for s in flow.steps)
     for step in flow.steps:
@@ -133,10 +135,24 @@ def check(flow: Flow, path: Path | str) -> None:
                     path, "a write needs a confirm step before it (or requires_confirmation: false)", step.id
                 )
             saved.add(step.save_as)
+        if isinstance(step, ReserveStep):
+            _check_reserve(path, step, reserved, seen_confirm)
+            reserved.add(step.id)
         if isinstance(step, AuthoriseStep) and step.authorization_id.split(".")[0] not in saved:
             raise FlowError(
                 path, f"authorization_id '{step.authorization_id}' is not saved by an earlier step", step.id
             )
+
+
+def _check_reserve(path: Path | str, step: ReserveStep, reserved: set[str], seen_confirm: bool) -> None:
+    """A reservation names its product; keeping one names an earlier reserve step and comes after a confirm."""
+    if step.action == "reserve" and not step.product:
+        raise FlowError(path, "a reserve step names the product it reserves", step.id)
+    if step.action == "confirm":
+        if step.reservation not in reserved:
+            raise FlowError(path, f"reservation '{step.reservation}' is not an earlier reserve step", step.id)
+        if not seen_confirm:
+            raise FlowError(path, "keeping a reservation needs a confirm step before it", step.id)
 
 
 def load_flow(path: Path) -> Flow:

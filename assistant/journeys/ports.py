@@ -9,7 +9,7 @@ adapter validates it against the API's request models) and an idempotency key th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 JSON = dict[str, Any]
 
@@ -95,6 +95,23 @@ class BankPort(Protocol):
     async def devices(self, branch_id: str) -> list[JSON]: ...
 
     async def device_command(self, device_id: str, body: Mapping[str, Any], *, idempotency_key: str) -> JSON: ...
+
+
+@runtime_checkable
+class OrderPort(Protocol):
+    """Order tracking at the bank (docs/orders.md), for the `reserve` step and for items a `deliver` step holds.
+    Apart from `BankPort` because a bank may not offer it: a port without it keeps the older behaviour (a
+    pickup code made here and a follow-up on the visit), so nothing is lost either way."""
+
+    async def create_order(self, body: Mapping[str, Any], *, idempotency_key: str) -> JSON:
+        """`integrations.schemas_orders.Order`; `pickup_code` set only in the answer that made it."""
+        ...
+
+    async def confirm_order(self, order_id: str, by: str, ready: bool, *, idempotency_key: str) -> JSON: ...
+
+    async def reissue_order_code(self, order_id: str, by: str, *, idempotency_key: str) -> JSON: ...
+
+    async def release_visit_orders(self, session_id: str, by: str, *, idempotency_key: str) -> list[JSON]: ...
 
 
 # Operations an `execute` step may name: (is_write, is_money). Money writes need a confirm step and a

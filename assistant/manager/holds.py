@@ -6,8 +6,11 @@ that no journey sends the device work any more, and that the console shows it: `
 clients' `devices`, shows a held device as `offline` in the list the journeys read (so they pick another device
 or fall back to a pickup code, as for any broken device) and refuses commands to it.
 
-Holds are kept per replica and spread to the others over the event bus (`branch` channel, `device_hold`); a
-replica that starts later learns them only from new changes (documented limitation: holds are not persisted).
+Holds are kept in the store (`device_holds`, the same SQLite / PostgreSQL database as sessions), so they outlive
+a restart and every replica reads the same ones: a replica loads them at start, applies the `device_hold` events
+of the `branch` bus channel at once, and reloads them on each pass of the branch watcher (so a missed event
+is repaired within `watch_s`). Each replica keeps a copy in memory because journeys ask for every device
+command; without a database (unit use) the copy is all there is.
 """
 
 from __future__ import annotations
@@ -16,6 +19,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import delete, select
+
+from assistant.store.db import Database
+from assistant.store.sessions import as_utc
+from assistant.store.tables import DeviceHoldRow
 from integrations import schemas as api
 from integrations.clients.branch import Command, DevicesApi
 from integrations.errors import BankUnavailable
@@ -33,10 +41,20 @@ class Hold:
 
 
 class DeviceHolds:
-    """Which devices are out of service, by whom and why."""
+    """Which devices are out of service, by whom and why: the store's holds and this replica's copy of them."""
 
-    def __init__(self) -> None:
+    def __init__(self, db: Database | None = None) -> None:
+        self._db = db
         self._held: dict[str, Hold] = {}
+
+    def load(self) -> dict[str, Hold]:
+        """Replace the copy with the store's holds (at start, and on each watcher pass)."""
+        if self._db is None:
+            return dict(self._held)
+        with self._db.session() as s:
+            rows = s.scalars(select(DeviceHoldRow)).all()
+            self._held = {r.device: Hold(r.device, r.held_by, r.reason, as_utc(r.at)) for r in rows}
+        return dict(self._held)
 
     def hold(self, device: str, by: str, reason: str, at: dt.datetime | None = None) -> Hold:
         found = self._held[device] = Hold(device, by, reason, at or dt.datetime.now(dt.UTC))
@@ -62,6 +80,27 @@ class DeviceHolds:
         at = message.get("at")
         when = dt.datetime.fromisoformat(at) if isinstance(at, str) else None
         self.hold(device, str(message.get("by") or ""), str(message.get("reason") or ""), when)
+
+    def store(self, message: dict[str, Any]) -> None:
+        """Write a `device_hold` change to the store, then to this copy (the replica that made it calls this;
+        the others only `apply` the event)."""
+        self.apply(message)
+        device = str(message.get("device") or "")
+        if self._db is None or not device:
+            return
+        with self._db.session() as s:
+            s.execute(delete(DeviceHoldRow).where(DeviceHoldRow.device == device))
+            hold = self._held.get(device)
+            if hold is not None and not message.get("in_service"):
+                s.add(
+                    DeviceHoldRow(
+                        device=device,
+                        branch_id=str(message.get("branch") or "") or None,
+                        held_by=hold.by[:64],
+                        reason=hold.reason[:200],
+                        at=hold.at,
+                    )
+                )
 
 
 class HeldDevices:

@@ -8,7 +8,8 @@ go out on the `handoffs` channel, which every staff socket receives.
 
 Messages on `branch` (every manager and supervisor socket gets them):
 `branch_changed {branch, parts}` (sessions / devices / actions changed: fetch the overview again),
-`device_hold {device, by, reason, at, in_service}` (also applied to this replica's `DeviceHolds`).
+`device_hold {device, by, reason, at, in_service}` (also applied to this replica's `DeviceHolds`, which keeps
+the holds in the store so that they survive a restart).
 Instructions to one colleague go to `staff:{username}`.
 """
 
@@ -71,7 +72,7 @@ class BranchLive:
         self.events = events
         self.bank = bank
         self.watch_s = watch_s or alert_rules().watch_s
-        self.holds = DeviceHolds()
+        self.holds = DeviceHolds(db)
         self._tasks: list[asyncio.Task[None]] = []
         self._sub: Subscription | None = None
         self._marks: dict[str, dict[str, tuple[Any, ...]]] = {}  # per part, per branch: the last pass
@@ -79,6 +80,10 @@ class BranchLive:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        try:
+            await asyncio.to_thread(self.holds.load)  # the holds made before this replica started
+        except Exception as exc:  # the store is away: the watcher loads them on its next pass
+            log.warning("device_holds_load_failed", error=str(exc))
         if not isinstance(self.bank.devices, HeldDevices):
             self.bank.devices = HeldDevices(self.bank.devices, self.holds)  # journeys pass held devices over
         inner = unwrapped(self.bank.devices)
@@ -115,7 +120,7 @@ class BranchLive:
             "in_service": in_service,
             "at": dt.datetime.now(dt.UTC).isoformat(),
         }
-        self.holds.apply(message)  # at once here; the bus brings it to the other replicas
+        await asyncio.to_thread(self.holds.store, message)  # kept in the store; the bus tells the other replicas
         await self.events.publish(BRANCH_CHANNEL, message)
         await self.changed(branch, "devices")
         return message
@@ -140,6 +145,7 @@ class BranchLive:
 
     async def watch_once(self) -> list[tuple[str, str]]:
         """Compare this pass with the last; publish `branch_changed` for what moved. Returns (branch, part)."""
+        await asyncio.to_thread(self.holds.load)  # repairs a missed `device_hold` event
         sessions = await asyncio.to_thread(session_marks, self.db)
         devices = device_marks(await device_overview(unwrapped(self.bank.devices), None))
         moved: list[tuple[str, str]] = []

@@ -3,8 +3,9 @@
 Each part comes from where it is kept: kiosks from the session store (`kiosks`), devices from the live device
 picture or, without a broker, from the sandbox bank (`integrations.devices.wiring.device_overview`), the queue
 from the bank and the tickets the kiosks issued, staff presence and skills from the users table, handoffs from
-the handoff store. A part whose source fails is reported in `errors` and left empty: the manager still sees the
-rest. Customers are masked (a manager sees 张*, never a full name or a number).
+the handoff store, the orders summary (per state, overdue) from the bank's order tracking. A part whose source
+fails is reported in `errors` and left empty: the manager still sees the rest. Customers are masked (a manager
+sees 张*, never a full name or a number).
 """
 
 from __future__ import annotations
@@ -137,6 +138,11 @@ async def build_overview(
     except BankError as exc:
         bank_queue = []
         errors.append({"part": "queue", "error": str(exc)})
+    try:  # order tracking (docs/orders.md): per state, and open ones past their deadline
+        orders: dict[str, Any] | None = (await bank.orders.summary(branch)).model_dump(mode="json")
+    except BankError as exc:
+        orders = None
+        errors.append({"part": "orders", "error": str(exc)})
     devices = device_rows(await device_overview(unwrapped(bank.devices), branch), holds)
     queue = queue_rows(bank_queue, tickets, now)
     return {
@@ -147,6 +153,7 @@ async def build_overview(
         "queue": queue,
         "staff": staff,
         "handoffs": handoffs,
+        "orders": orders,
         "alerts": build_alerts(kiosks, devices, queue, handoffs, rules),
         "counts": {
             "kiosks_online": sum(k["online"] for k in kiosks),
@@ -156,6 +163,8 @@ async def build_overview(
             "waiting": sum(int(c.get("waiting") or 0) for c in queue),
             "handoffs_queued": sum(h["status"] == "queued" for h in handoffs),
             "staff_online": sum(s["presence"] != "offline" for s in staff),
+            "orders_open": sum((orders or {}).get("counts", {}).get(k, 0) for k in ("reserved", "ready")),
+            "orders_overdue": int((orders or {}).get("overdue") or 0),
         },
         "rules": {"handoff_wait_s": rules.handoff_wait_s, "queue_wait_s": rules.queue_wait_s},
         "errors": errors,

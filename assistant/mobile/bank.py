@@ -40,6 +40,14 @@ class MobileBank:
         result: dict[str, Any] = await self._json("customers", "GET", f"/v1/customers/{customer_id}/profile")
         return result
 
+    # -- orders (docs/orders.md) ---------------------------------------------------------------------
+
+    async def orders(self, customer_id: str) -> list[dict[str, Any]]:
+        """This customer's orders (the bank filters by customer: no one else's can come back)."""
+        params = {"customer_id": customer_id}
+        result: list[dict[str, Any]] = await self._json("orders", "GET", "/v1/orders", params=params)
+        return result
+
     # -- bookings ---------------------------------------------------------------------------------
 
     async def branches(self) -> list[dict[str, Any]]:

@@ -104,7 +104,9 @@ class MobileService:
     async def status(self, customer_id: str) -> dict[str, Any]:
         """Bookings and prepared forms as the phone shows them; a form whose transaction finished at the
         branch gets its receipt here (read from that visit's record of the bank's answer)."""
-        bookings, prepared = await asyncio.gather(self.bank.bookings(customer_id), self.bank.forms(customer_id))
+        bookings, prepared, orders = await asyncio.gather(
+            self.bank.bookings(customer_id), self.bank.forms(customer_id), self.bank.orders(customer_id)
+        )
         shown = []
         for form in prepared:
             if form.get("status") == "loaded" and form.get("session_id"):
@@ -117,7 +119,15 @@ class MobileService:
             shown.append(self._form_view(form))
         order = {"booked": 0, "checked_in": 1, "completed": 2, "cancelled": 3}
         bookings.sort(key=lambda b: (order.get(str(b.get("status")), 9), b.get("date"), b.get("time")))
-        return {"bookings": bookings, "forms": shown, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+        return {
+            "bookings": bookings,
+            "forms": shown,
+            "orders": sorted(
+                (order_view(o) for o in orders if o.get("customer_id") == customer_id),
+                key=lambda o: (ORDER_RANK.get(str(o["status"]), 9), str(o["due_at"])),
+            ),
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
 
     def receipt(self, form: dict[str, Any]) -> dict[str, Any] | None:
         """The business operation's successful answer in the visit that loaded the form, or None yet."""
@@ -202,3 +212,30 @@ def _receipt_fields(result: dict[str, Any]) -> dict[str, Any]:
         fields["to_account_number"] = forms.tail(str(fields["to_account_number"]))
     masked: dict[str, Any] = mask_data(fields)
     return masked
+
+
+ORDER_STEPS = ("reserved", "ready", "picked_up")
+ORDER_RANK = {"ready": 0, "reserved": 1}  # what the customer can collect now first; closed ones last
+
+
+def order_view(order: dict[str, Any]) -> dict[str, Any]:
+    """An order as the phone shows it: what, where it is on its way (reserved -> ready -> picked up, with when
+    each step happened), the branch and deadline. No pickup code (the bank shows it once, at the kiosk) and
+    nothing about who at the bank moved it."""
+    reached = {
+        str(e.get("to_status")): e.get("at")
+        for e in order.get("history") or []
+        if e.get("from_status") != e.get("to_status")
+    }
+    return {
+        "id": order.get("id"),
+        "kind": order.get("kind"),
+        "name": {"zh": order.get("name"), "en": order.get("name_en")},
+        "status": order.get("status"),
+        "branch_id": order.get("branch_id"),
+        "due_at": order.get("due_at"),
+        "overdue": bool(order.get("overdue")),
+        "updated_at": order.get("updated_at"),
+        "steps": [{"status": s, "at": reached.get(s)} for s in ORDER_STEPS],
+        "closed_at": reached.get(str(order.get("status"))) if order.get("status") in ("cancelled", "expired") else None,
+    }

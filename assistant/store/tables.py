@@ -181,3 +181,15 @@ class TurnAnnotationRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (Index("ix_turn_annotations_session", "session_id", "turn_seq"),)
+
+
+class DeviceHoldRow(Base):
+    """A device a branch manager took out of service: journeys pass it over until it is put back."""
+
+    __tablename__ = "device_holds"
+
+    device: Mapped[str] = mapped_column(String(64), primary_key=True)
+    branch_id: Mapped[str | None] = mapped_column(String(64))
+    held_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

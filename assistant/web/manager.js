@@ -58,6 +58,7 @@
       kpi("排队人数 Waiting", c.waiting, c.waiting > 10 ? "warn" : ""),
       kpi("待接转人工 Handoffs waiting", c.handoffs_queued, c.handoffs_queued ? "warn" : ""),
       kpi("可用设备 Devices usable", `${c.devices_usable}/${c.devices}`, c.devices_usable < c.devices ? "bad" : ""),
+      kpi("待取订单 Orders open", `${c.orders_open ?? "—"}${c.orders_overdue ? ` · ${c.orders_overdue} 逾期 overdue` : ""}`, c.orders_overdue ? "warn" : ""),
       kpi("严重告警 Critical alerts", critical, critical ? "bad" : ""),
     );
   }

@@ -156,6 +156,7 @@
       Lobby.socket(() => {}); // the staff socket: the branch manager's instructions (common.js shows them)
       refreshQueue();
       setInterval(refreshQueue, 5000);
+      if (window.TellerOrders) window.TellerOrders.start(); // teller-orders.js: the branch's orders
       try {
         showCustomer(await api("/api/v1/teller/customer"));
       } catch (e) {

@@ -3,6 +3,7 @@ that forces a failure, and each speaking HTTP through `integrations.http.BankHtt
 
 from integrations.clients.branch import BookingApi, DevicesApi, HttpBookingClient, HttpDevicesClient
 from integrations.clients.customers import CustomersApi, HttpCustomersClient
+from integrations.clients.orders import HttpOrdersClient, OrdersApi
 from integrations.clients.risk import HttpRiskClient, RiskApi
 from integrations.clients.sandbox import SandboxControl
 from integrations.clients.transactions import HttpTransactionsClient, TransactionsApi, new_idempotency_key
@@ -15,9 +16,11 @@ __all__ = [
     "HttpBookingClient",
     "HttpCustomersClient",
     "HttpDevicesClient",
+    "HttpOrdersClient",
     "HttpRiskClient",
     "HttpTransactionsClient",
     "HttpVerificationClient",
+    "OrdersApi",
     "RiskApi",
     "SandboxControl",
     "TransactionsApi",

@@ -19,6 +19,7 @@ from integrations.sandbox import (  # the customer's phone
     routes_bookings,
     routes_branch,
     routes_customers,
+    routes_orders,
     routes_prepared,
     routes_risk,
     routes_sms,
@@ -81,6 +82,7 @@ def create_sandbox_app(
     for module in (routes_customers, routes_transactions, routes_branch, routes_risk, routes_verification):
         app.include_router(module.router)
     app.include_router(routes_verification.control)
+    app.include_router(routes_orders.router)  # order tracking (docs/orders.md)
     for module in (routes_sms, routes_bookings, routes_prepared):  # the customer's phone (issue 21)
         app.include_router(module.router)
     app.include_router(routes_sms.control)

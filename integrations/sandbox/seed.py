@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from integrations.sandbox import tables as t
 from integrations.sandbox.pins import seeded_hash
+from integrations.sandbox.seed_orders import seed_orders
 
 CATEGORY_PREFIX = {"personal": "A", "corporate": "B", "wealth": "C", "priority": "V"}
 
@@ -69,6 +70,7 @@ def seed(session: Session, today: dt.date) -> None:
                 cells=d.get("cells", []),
             )
         )
+    seed_orders(session, cast["customers"], today)
     session.add(t.Meta(key="seeded_on", value=today.isoformat()))
 
 

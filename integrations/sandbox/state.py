@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.schema import CreateColumn
 
 from integrations.sandbox import tables as t
-from integrations.sandbox.seed import seed, seed_missing_pins
+from integrations.sandbox.seed import load_cast, seed, seed_missing_pins
+from integrations.sandbox.seed_orders import seed_missing_orders
 
 
 def database_url(db_path_or_url: str | Path) -> str:
@@ -88,6 +89,7 @@ class SandboxState:
             return
         with self.session() as s:
             seed_missing_pins(s)
+            seed_missing_orders(s, load_cast()["customers"], today)
 
     def reset(self, today: dt.date | None = None) -> None:
         """Drop every row and write the cast again."""

@@ -95,16 +95,22 @@ async def test_jammed_printer_during_a_card_loss_visit_ends_with_a_pickup_code(
     (pickup,) = [f for f in driver.last.state["follow_ups"] if f["action"] == "device_pickup"]
     assert pickup["pickup_code"] == code and pickup["command"] == "print_receipt"
     assert pickup["customer_id"] == ZW["customer_id"] and pickup["branch_id"] == BRANCH
+    order = await bank_of(driver).orders.get(held["order_id"])  # a real order at the bank, code checked there
+    assert pickup["order_id"] == order.id and order.status == "reserved" and order.kind == "document"
     assert sim["PRN-BJ001-1"].executed == 0
     await until(lambda: row(link, "PRN-BJ001-1")["state"] == "jammed", "the jam on the console picture")
     overview = {r["device"]: r for r in await device_overview(link_client(driver), BRANCH)}
     assert overview["PRN-BJ001-1"]["faults"] == ["paper jam"] and overview["PRN-BJ001-2"]["online"] is False
 
 
-def link_client(driver: Driver):  # the bank port's device client, as a console would be handed it
+def bank_of(driver: Driver) -> BankClients:
     port = driver.engine.bank
     assert isinstance(port, ClientsBankPort)
-    return port.clients.devices
+    return port.clients
+
+
+def link_client(driver: Driver):  # the bank port's device client, as a console would be handed it
+    return bank_of(driver).devices
 
 
 async def test_a_failed_printer_is_followed_by_another(

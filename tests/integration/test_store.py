@@ -31,7 +31,7 @@ def db(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:
 
 
 def test_migrations_reach_head_and_match_models(db: Database):
-    assert db.current_revision() == db.head_revision() == "0004"
+    assert db.current_revision() == db.head_revision() == "0005"
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == [], f"models and migrations differ: {diff}"

@@ -30,6 +30,7 @@ EXPECTED = {
     "foreign_exchange",
     "pension_account",
     "welcome_identify",
+    "product_reservation",
 }
 
 

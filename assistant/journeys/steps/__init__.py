@@ -10,6 +10,7 @@ from assistant.journeys.steps.delivery import deliver
 from assistant.journeys.steps.identity import identify, precheck
 from assistant.journeys.steps.interaction import collect, confirm
 from assistant.journeys.steps.money import authorise, execute, risk_screen
+from assistant.journeys.steps.orders import reserve
 from assistant.journeys.steps.service import follow_up, handoff, recommend
 from assistant.journeys.steps.verification import verify
 from assistant.journeys.types import JourneyInput
@@ -26,6 +27,7 @@ HANDLERS: dict[str, Handler] = {
     "authorise": authorise,
     "execute": execute,
     "deliver": deliver,
+    "reserve": reserve,
     "recommend": recommend,
     "handoff": handoff,
     "follow_up": follow_up,

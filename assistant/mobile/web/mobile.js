@@ -193,8 +193,48 @@ function receiptView(receipt) {
   return el("div", { class: "receipt" }, el("h3", { text: `✓ ${t("receipt.title")}` }), rows);
 }
 
+function when(iso) {
+  return new Date(iso.endsWith("Z") || iso.includes("+") ? iso : `${iso}Z`).toLocaleString(language() === "en" ? "en-GB" : "zh-CN", {
+    month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
+  });
+}
+
+function orderSteps(order) {
+  const list = el("ol", { class: "steps" });
+  const closed = order.status === "cancelled" || order.status === "expired";
+  for (const step of order.steps) {
+    const done = Boolean(step.at);
+    const current = !closed && step.status === order.status;
+    const item = el("li", { class: `step${done ? " done" : ""}${current ? " current" : ""}` });
+    item.append(el("span", { class: "step-name", text: t(`order.step.${step.status}`) }));
+    if (step.at) item.append(el("span", { class: "step-at", text: when(step.at) }));
+    list.append(item);
+  }
+  return list;
+}
+
+function drawOrders(orders) {
+  const list = $("orders");
+  list.replaceChildren();
+  if (!orders.length) list.append(el("p", { class: "empty", text: t("home.noorders") }));
+  for (const order of orders) {
+    const card = el("article", { class: `card item order-${order.status}`, "data-order": order.id });
+    card.append(el("div", { class: "item-head" }, el("strong", { text: pick(order.name) }), statusChip(order.status)));
+    card.append(orderSteps(order));
+    card.append(el("p", { class: "where", text: branchName(order.branch_id) }));
+    if (order.status === "cancelled" || order.status === "expired") {
+      if (order.closed_at) card.append(el("p", { class: "due", text: t("order.closed", { state: t(`status.${order.status}`), when: when(order.closed_at) }) }));
+    } else if (order.status !== "picked_up") {
+      card.append(el("p", { class: order.overdue ? "due overdue" : "due", text: order.overdue ? t("order.overdue") : t("order.due", { when: when(order.due_at) }) }));
+      if (order.status === "ready") card.append(el("p", { class: "fine", text: t("order.how") }));
+    }
+    list.append(card);
+  }
+}
+
 function drawStatus() {
   const { forms, bookings } = state.status;
+  drawOrders(state.status.orders || []);
   const formList = $("forms");
   formList.replaceChildren();
   if (!forms.length) formList.append(el("p", { class: "empty", text: t("home.noforms") }));
