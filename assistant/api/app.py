@@ -18,9 +18,11 @@ from assistant.api import (
     kiosk_ws,
     knowledge,
     mobile,
+    recording_stills,
     sessions,
     staff_ws,
     teller,
+    teller_orders,
 )
 from assistant.api import manager as manager_api
 from assistant.api import recordings as recordings_api
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await state.branch_live.start()
             log.info("started", version=__version__, database=runtime.db.engine.dialect.name, env=settings.env)
             yield
+            await recordings_api.unwire(app)
             await state.branch_live.stop()
             await state.sockets.stop()
             await state.dispatch.stop()
@@ -95,8 +98,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(kiosk_ws.router)
     app.include_router(handoffs.router)
     app.include_router(teller.router)
+    app.include_router(teller_orders.router)  # order tracking at the counter
     app.include_router(supervisor_api.router)
     app.include_router(recordings_api.router)
+    app.include_router(recording_stills.router)
     app.include_router(staff_ws.router)
     app.include_router(rtc_api.router)
     app.include_router(manager_api.router)

@@ -10,34 +10,83 @@ transcript's (`SupervisionStore.detail`), never the raw words.
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response, status
 
+from assistant.api.byte_range import ranged_response
 from assistant.audit import AuditLog
 from assistant.auth import Principal, require
 from assistant.recording import NoRecording, Recordings, Tampered, conversation_transcript, open_recordings
+from assistant.recording.analysis import Analyser
+from assistant.recording.rehear import analysis_recognizer
+from assistant.recording.worker import AnalysisWorker
 from assistant.store.sessions import SessionNotFound
 from assistant.supervision import SupervisionStore
+from speech.asr.base import SpeechRecognizer
+from speech.asr.factory import model_path
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1/supervisor", tags=["supervisor"])
 Supervisor = Annotated[Principal, Depends(require("supervisor"))]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no recording of this session"}}
+RANGES: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND,
+    206: {"description": "the asked byte range (Range: bytes=N-M), for seeking"},
+    416: {"description": "the asked range lies outside the recording"},
+}
 
 
 def wire(app: FastAPI) -> None:
-    """Called in the app's lifespan once the runtime is open: the recordings the kiosk sockets write to."""
+    """Called in the app's lifespan once the runtime is open: the recordings the kiosk sockets write to,
+    and the background analysis of each stored recording (`assistant.recording.worker`)."""
     state = app.state
     settings = state.settings
     transcript = conversation_transcript(state.conversation)
     review = getattr(state.conversation, "after_end", None)  # the compliance pass of an ended visit
+    state.recording_analysis = None
 
-    def after_store(session_id: str) -> None:
+    def after_analysis(session_id: str) -> None:
         """A visit that ended before its recording was stored is reviewed again, recording included."""
         if review is not None and state.sessions.get(session_id).status == "ended":
             review(session_id)
 
+    def after_store(session_id: str) -> None:
+        after_analysis(session_id)
+        if state.recording_analysis is not None:
+            state.recording_analysis.submit_threadsafe(session_id)
+
     state.recordings = open_recordings(settings.recording, settings.var_dir, state.audit, transcript, after_store)
+    state.recording_analysis = start_analysis(app, after_analysis)
+
+
+def start_analysis(app: FastAPI, after: Callable[[str], None]) -> AnalysisWorker | None:
+    """The background re-transcription of recorded visits, when it is on and the model is prepared."""
+    state = app.state
+    settings = state.settings
+    options = settings.recording
+    if state.recordings is None or not options.analysis or state.audit is None:
+        return None
+    if not (model_path(settings.speech, settings.effective_models_dir) / "model.bin").is_file():
+        log.info("recording: after-visit analysis off: the ASR model is not prepared (lobby models prepare)")
+        return None
+
+    def recognizer() -> SpeechRecognizer:
+        return analysis_recognizer(settings.speech, settings.effective_models_dir, options)
+
+    worker = AnalysisWorker(Analyser(state.recordings, state.db, state.audit, recognizer, after))
+    worker.start()
+    return worker
+
+
+async def unwire(app: FastAPI) -> None:
+    """Called when the app stops: the analysis in progress is abandoned (it stays pending, see worker)."""
+    worker: AnalysisWorker | None = getattr(app.state, "recording_analysis", None)
+    if worker is not None:
+        await worker.aclose()
 
 
 def _recordings(request: Request) -> Recordings:
@@ -47,7 +96,7 @@ def _recordings(request: Request) -> Recordings:
     return recordings
 
 
-def _audit(request: Request) -> AuditLog:
+def require_audit(request: Request) -> AuditLog:
     audit: AuditLog | None = getattr(request.app.state, "audit", None)
     if audit is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the audit log is not available")
@@ -57,7 +106,7 @@ def _audit(request: Request) -> AuditLog:
 RecordingsDep = Annotated[Recordings, Depends(_recordings)]
 
 
-@router.get("/sessions/{session_id}/recording", responses=NOT_FOUND, response_class=Response)
+@router.get("/sessions/{session_id}/recording", responses=RANGES, response_class=Response)
 async def recording(
     who: Supervisor,
     session_id: str,
@@ -66,8 +115,9 @@ async def recording(
     part: Annotated[int, Query(ge=1, le=999)] = 1,
     download: bool = False,
 ) -> Response:
-    """The visit's audio (Ogg/Opus, stereo: customer left, avatar right); audited as playback or download."""
-    audit = _audit(request)
+    """The visit's audio (Ogg/Opus, stereo: customer left, avatar right); audited as playback or download.
+    Honours one `Range: bytes=...` (206, or 416 past the end) so the console's player can seek."""
+    audit = require_audit(request)
     try:
         played = await asyncio.to_thread(recordings.playback, session_id, part)
     except NoRecording:
@@ -79,6 +129,9 @@ async def recording(
     manifest = played.manifest
     action = "recording_download" if download else "recording_play"
     details = {"session_id": session_id, "part": part, "sha256": manifest["sha256"], "bytes": len(played.data)}
+    asked = request.headers.get("range")
+    if asked:
+        details["range"] = asked[:64]  # the player seeking: each part that leaves is audited too
     await audit.arecord(who.subject, who.role, action, session_id, details)
     headers = {
         "X-Recording-Sha256": str(manifest["sha256"]),
@@ -87,7 +140,7 @@ async def recording(
     }
     if download:
         headers["Content-Disposition"] = f'attachment; filename="{session_id}-{part}.ogg"'
-    return Response(played.data, media_type=str(manifest.get("mime", "audio/ogg")), headers=headers)
+    return ranged_response(played.data, str(manifest.get("mime", "audio/ogg")), headers, asked)
 
 
 @router.get("/sessions/{session_id}/recording/segments", responses=NOT_FOUND)

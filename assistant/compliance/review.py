@@ -10,7 +10,12 @@ Five rules, from the bank's conduct requirements:
 - `recording_kept_without_consent` (high): the visit's audio was stored (a `recording_store` record in
   the audit chain) although the customer never consented to recording, or withdrew the consent;
 - `authorization_*` (high / medium): an authorisation decided by a role that may not decide, decided
-  without an audit record, or left undecided when the visit ended.
+  without an audit record, or left undecided when the visit ended;
+- `heard_amount_differs` / `heard_number_differs` / `heard_answer_differs`: the after-visit analysis heard
+  the recording differently from the live path (assistant/recording/analysis.py puts its findings in the
+  audit chain; they are carried over as they are, already masked);
+- `no_recording` (info): the customer refused (or withdrew) consent to recording, so there is no
+  recording to play or analyse: said, so a supervisor does not look for one.
 Texts quoted in findings are masked (they are read by supervisors).
 """
 
@@ -66,6 +71,7 @@ class Visit:
     decisions: list[AuditDecision] = field(default_factory=list)
     pending_authorizations: list[str] = field(default_factory=list)
     recordings: int = 0  # recordings of the visit stored (audit records `recording_store`)
+    analysis: list[dict[str, Any]] = field(default_factory=list)  # the latest `recording_analysis` findings
 
 
 def _quote(text: str) -> str:
@@ -165,7 +171,34 @@ def recording_consent(visit: Visit, m: Matcher) -> list[Finding]:
     return [Finding("recording_kept_without_consent", "high", None, {"recordings": visit.recordings})]
 
 
-RULES = (forbidden_promises, disclosures, consent, recording_consent, authorizations)
+def no_recording(visit: Visit, m: Matcher) -> list[Finding]:
+    """A refused or withdrawn consent to recording: nothing was kept, and the review says so."""
+    asked = any(t.intent == "event:consent" and "recording" in t.slots for t in visit.turns)
+    end = max((t.seq for t in visit.turns), default=0) + 1
+    if visit.recordings or not asked or _consented(visit, "recording", end):
+        return []
+    detail = {"message": "no recording: the customer did not consent to recording", "reason": "no_consent"}
+    return [Finding("no_recording", "info", None, detail)]
+
+
+def heard_differently(visit: Visit, m: Matcher) -> list[Finding]:
+    """The after-visit analysis's findings: the recording says otherwise than the live path heard."""
+    found = []
+    for item in visit.analysis:
+        seq = item.get("turn_seq")
+        detail = item.get("detail")
+        found.append(
+            Finding(
+                str(item.get("rule") or "heard_differently"),
+                str(item.get("severity") or "medium"),
+                seq if isinstance(seq, int) else None,
+                dict(detail) if isinstance(detail, dict) else {},
+            )
+        )
+    return found
+
+
+RULES = (forbidden_promises, disclosures, consent, recording_consent, no_recording, heard_differently, authorizations)
 
 
 def review(visit: Visit, matcher: Matcher) -> list[Finding]:

@@ -157,6 +157,15 @@ class ComplianceStore:
         with self._db.session() as s:  # recordings kept of this visit (assistant/recording audits each)
             stored = select(AuditRow.seq).where(AuditRow.action == "recording_store", AuditRow.subject == session_id)
             visit.recordings = len(s.scalars(stored).all())
+            analysed = (  # the latest after-visit analysis of its recording, if any
+                select(AuditRow.details)
+                .where(AuditRow.action == "recording_analysis", AuditRow.subject == session_id)
+                .order_by(AuditRow.seq.desc())
+                .limit(1)
+            )
+            details = s.scalar(analysed)
+        findings = details.get("findings") if isinstance(details, dict) else None
+        visit.analysis = [f for f in findings if isinstance(f, dict)] if isinstance(findings, list) else []
         return visit
 
     def _decisions(self, visit: Visit) -> list[AuditDecision]:

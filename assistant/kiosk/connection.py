@@ -78,7 +78,8 @@ class KioskConnection:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._warned: set[str] = set()
         self.dropped_out = 0
-        self.recording = VisitRecorder(recordings)  # keeps a consented visit (assistant/recording)
+        # keeps a consented visit (assistant/recording), asking the page for a still at moments that matter
+        self.recording = VisitRecorder(recordings, ask=lambda message: self.spawn(self.send(message)))
 
     # -- the socket --------------------------------------------------------------------------------
 
@@ -201,6 +202,8 @@ class KioskConnection:
             self._on_mic(msg.state)
         elif isinstance(msg, p.Frame):
             self.camera.on_frame(msg)
+        elif isinstance(msg, p.Still):
+            self.recording.still(msg.request_id, msg.jpeg)
         elif isinstance(msg, p.Playback):
             self._on_playback(msg)
         elif isinstance(msg, p.Settings):

@@ -75,6 +75,14 @@ class Frame(_Msg):
     sensitive: bool | None = None  # the page may say a PIN/amount/ID is on screen
 
 
+class Still(_Msg):
+    """The answer to the server's `still_request`: one camera still (base64 JPEG), or null without a camera."""
+
+    type: Literal["still"]
+    request_id: str = Field(..., min_length=1, max_length=64)
+    jpeg: str | None = None
+
+
 class Playback(_Msg):
     type: Literal["playback"]
     reply_id: str = Field(..., max_length=64)
@@ -108,11 +116,11 @@ class Screen(_Msg):
 
 
 ClientMessage = Annotated[
-    Hello | Text | Touch | Event | Mic | Frame | Playback | Settings | Ping | Rtc | Screen,
+    Hello | Text | Touch | Event | Mic | Frame | Still | Playback | Settings | Ping | Rtc | Screen,
     Field(discriminator="type"),
 ]
 _ADAPTER: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
-KNOWN = ("hello", "text", "touch", "event", "mic", "frame", "playback", "settings", "ping", "rtc", "screen")
+KNOWN = ("hello", "text", "touch", "event", "mic", "frame", "still", "playback", "settings", "ping", "rtc", "screen")
 
 
 def parse(raw: str) -> ClientMessage:

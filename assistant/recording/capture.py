@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from assistant.recording.codec import RATE
+from assistant.recording.stills import Still
 from assistant.recording.timeline import Timeline
 
 
@@ -45,6 +46,7 @@ class Capture:
     consented_at: datetime
     heard: list[Heard] = field(default_factory=list)
     spoken: list[Spoken] = field(default_factory=list)
+    stills: list[Still] = field(default_factory=list)
 
 
 def _same(a: str, b: str) -> bool:

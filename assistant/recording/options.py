@@ -1,6 +1,7 @@
 """Options of visit recording; composed into `assistant.config.Settings` as `recording`
 (env: `LOBBY_RECORDING__ENABLED`, `LOBBY_RECORDING__STORE`, `LOBBY_RECORDING__RETENTION_DAYS`,
-`LOBBY_RECORDING__S3_ENDPOINT_URL`, `LOBBY_RECORDING__S3_BUCKET`, ...).
+`LOBBY_RECORDING__S3_ENDPOINT_URL`, `LOBBY_RECORDING__S3_BUCKET`, `LOBBY_RECORDING__ANALYSIS`,
+`LOBBY_RECORDING__STILLS`, ...).
 
 Why a store setting and not a path only: one replica can keep recordings on its disk under var/, but
 several replicas behind a load balancer must share one store (an S3-compatible bucket: the bank's object
@@ -28,6 +29,21 @@ class RecordingOptions(BaseModel):
         48, ge=12, le=256, description="Opus bitrate of the stereo recording (VBR: silence costs less)."
     )
     max_minutes: float = Field(60.0, gt=0, le=240, description="Longest visit kept in memory; later audio is cut.")
+    analysis: bool = Field(
+        True,
+        description="Re-transcribe the customer's audio after a visit and flag what the live path heard differently.",
+    )
+    analysis_beam_size: int = Field(8, ge=1, le=16, description="Beam of the after-visit re-transcription.")
+    analysis_cpu_threads: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Threads of the re-transcription (1: it never takes more than a core from live visits).",
+    )
+    stills: bool = Field(
+        True, description="Camera stills at identification, confirmation, authorisation and risk flags."
+    )
+    max_stills: int = Field(24, ge=0, le=200, description="Most stills kept of one visit.")
     s3_endpoint_url: str = Field("", description="S3-compatible endpoint, e.g. https://objects.bank.example.")
     s3_bucket: str = Field("lobby-recordings", description="Bucket of the recordings (created when missing).")
     s3_prefix: str = Field("recordings/", description="Key prefix inside the bucket.")

@@ -3,9 +3,10 @@
 It hooks in where audio already passes (microphone frames received, `speech` messages sent, the
 recognizer's finals) and reads the visit's course from the messages the connection sends: `session`
 (which visit), `reply` of intent `event:consent` (the conversation accepted the customer's consent; the
-same event is in the session state), `session_ended`. Nothing is captured before consent to recording;
-consent withdrawn drops what was captured; a visit without consent leaves nothing. The visit is stored
-when it ends, the socket closes or the kiosk moves on to another session.
+same event is in the session state), `session_ended`. At the moments that matter it asks the page for a
+camera still (`stills`). Nothing is captured before consent to recording; consent withdrawn drops what
+was captured (stills too); a visit without consent leaves nothing. The visit is stored when it ends, the
+socket closes or the kiosk moves on to another session.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 
 from assistant.recording.capture import Capture, Heard, Spoken
 from assistant.recording.codec import RATE
+from assistant.recording.stills import Still, StillRequests, decode_still, events_of
 from assistant.recording.timeline import Timeline
 from speech.asr.stream import Final, StreamEvent
 from speech.tts.audio import resample
@@ -47,8 +49,10 @@ def wav_samples(encoded: str) -> np.ndarray:
 class VisitRecorder:
     """Inert when `recordings` is None (recording disabled or not wired)."""
 
-    def __init__(self, recordings: Recordings | None) -> None:
+    def __init__(self, recordings: Recordings | None, ask: Callable[[dict[str, Any]], None] | None = None) -> None:
         self.recordings = recordings
+        self._ask = ask  # sends a message to the page (a `still_request`); None: no stills
+        self._stills = StillRequests()
         self.session_id: str | None = None
         self._mic_total = 0
         self._capture: Capture | None = None
@@ -96,6 +100,18 @@ class VisitRecorder:
         except Exception:  # the recording must never break the visit
             log.exception("recording: could not take a %s message", message.get("type"))
 
+    def still(self, request_id: str, jpeg: str | None) -> None:
+        """The page's answer to a `still_request`: kept only if it was asked for in this capture."""
+        asked = self._stills.answer(request_id)
+        capture = self._capture
+        if asked is None or capture is None or self.recordings is None:
+            return
+        data = decode_still(jpeg)
+        if data is None or len(capture.stills) >= self.recordings.options.max_stills:
+            return
+        event, seq = asked
+        capture.stills.append(Still(event, seq, capture.timeline.now(), data))
+
     def finish(self) -> None:
         """The socket is closing: start storing the visit in progress (synchronous, so a cancellation of
         the closing connection cannot come between the end of the visit and its store)."""
@@ -118,6 +134,7 @@ class VisitRecorder:
             slots = turn.get("slots") or {}
             if turn.get("intent") == "event:consent" and "recording" in slots:
                 self._consent(slots.get("recording") is True)
+            self._moments(turn)
             text = (turn.get("reply") or {}).get("text")
             if text and message.get("reply_id"):
                 self._texts[str(message["reply_id"])] = str(text)
@@ -143,6 +160,16 @@ class VisitRecorder:
         elif not given and self._capture is not None:
             log.info("recording: consent withdrawn in %s, the capture is dropped", self.session_id)
             self._reset()
+
+    def _moments(self, turn: dict[str, Any]) -> None:
+        """Ask the page for a still at an identification, confirmation, authorisation or risk flag."""
+        if self._capture is None or self._ask is None or self.recordings is None:
+            return
+        if not self.recordings.options.stills or len(self._capture.stills) >= self.recordings.options.max_stills:
+            return
+        seq = turn.get("seq") if isinstance(turn.get("seq"), int) else None
+        for event in events_of(turn)[:1]:  # one picture of one moment
+            self._ask(self._stills.ask(event, seq))
 
     def _speech(self, reply_id: str, audio: str) -> None:
         assert self._capture is not None
@@ -170,5 +197,6 @@ class VisitRecorder:
 
     def _reset(self) -> None:
         self._capture = None
+        self._stills.clear()
         self._texts.clear()
         self._spans.clear()

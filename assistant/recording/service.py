@@ -2,7 +2,8 @@
 against its hash, and purge those past retention.
 
 A recording is two objects in the store: `<session>/<part>.ogg` (Opus) and `<session>/<part>.json` (the
-manifest: sha256, duration, per-turn segments, the audit record that holds the hash). A visit resumed
+manifest: sha256, duration, per-turn segments, the audit record that holds the hash), and the camera
+stills of the part, `<session>/<part>-still-<n>.jpg`, each with its own `recording_still` audit record. A visit resumed
 after a dropped socket gets a further part. The audit record is written before the manifest: a recording
 whose hash could not be chained is deleted again, so every kept recording can be checked.
 """
@@ -22,10 +23,12 @@ from assistant.audit import AuditLog
 from assistant.recording import codec
 from assistant.recording.capture import Capture, TurnLike, segments
 from assistant.recording.options import RecordingOptions
+from assistant.recording.stills import turn_of
 from assistant.recording.store import RecordingMissing, RecordingStore
 
 log = logging.getLogger(__name__)
 ACTOR = "system:recorder"
+STILL_MIME = "image/jpeg"
 SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 Transcript = Callable[[str], Awaitable[list[TurnLike]]]
 
@@ -53,6 +56,15 @@ def audio_key(session_id: str, part: int) -> str:
 
 def manifest_key(session_id: str, part: int) -> str:
     return audio_key(session_id, part)[: -len(".ogg")] + ".json"
+
+
+def still_key(session_id: str, part: int, n: int) -> str:
+    return audio_key(session_id, part)[: -len(".ogg")] + f"-still-{n:02d}.jpg"
+
+
+def _base(key: str) -> str:
+    """The part an audio or still object belongs to: `<session>/<part>`."""
+    return key.rsplit(".", 1)[0].split("-still-")[0]
 
 
 class Recordings:
@@ -98,6 +110,7 @@ class Recordings:
         except Exception:
             self.store.delete(key)  # a recording whose hash is not chained is not kept
             raise
+        stills = self._store_stills(capture, part, turns)
         manifest = {
             **details,
             "codec": codec.CODEC,
@@ -110,6 +123,7 @@ class Recordings:
             "truncated": timeline.truncated,
             "audit_seq": seq,
             "segments": segments(capture, turns),
+            "stills": stills,
         }
         self.store.put(manifest_key(sid, part), json.dumps(manifest).encode(), "application/json")
         log.info("recording: stored %s part %d (%.1f s, %d bytes)", sid, part, duration, len(data))
@@ -119,6 +133,28 @@ class Recordings:
             except Exception as exc:  # the recording is kept either way
                 log.warning("recording: after-store hook failed for %s: %r", sid, exc)
         return manifest
+
+    def _store_stills(self, capture: Capture, part: int, turns: list[TurnLike]) -> list[dict[str, Any]]:
+        """Write each still and chain its hash; a still whose hash cannot be chained is not kept."""
+        kept = []
+        sid = capture.session_id
+        for n, still in enumerate(capture.stills, 1):
+            key = still_key(sid, part, n)
+            digest = codec.sha256(still.jpeg)
+            offset = round(still.position / codec.RATE, 3)
+            entry = {"n": n, "key": key, "sha256": digest, "bytes": len(still.jpeg), "event": still.event}
+            try:  # a still that cannot be kept never costs the visit its audio
+                entry |= {"seq": turn_of(still, list(turns)), "offset_s": offset}
+                self.store.put(key, still.jpeg, STILL_MIME)
+                if self.audit is not None:
+                    details = {"session_id": sid, "part": part, **entry}
+                    entry["audit_seq"] = self.audit.record(ACTOR, None, "recording_still", sid, details).seq
+            except Exception as exc:
+                self.store.delete(key)
+                log.warning("recording: still %d of %s not kept (its hash is not in the chain): %r", n, sid, exc)
+                continue
+            kept.append(entry)
+        return kept
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -150,12 +186,28 @@ class Recordings:
             raise Tampered(f"recording {session_id} part {part}: sha256 {digest} is not the recorded one")
         return Playback(data, manifest, verified=chained == digest)
 
-    def _chained_hash(self, manifest: dict[str, Any]) -> str | None:
-        """The sha256 the audit record of this recording holds (None without an audit log)."""
+    def still(self, session_id: str, part: int, n: int) -> Playback:
+        """One camera still, checked against the hash its audit record holds; its entry is the manifest."""
+        manifest = next((m for m in self.parts(session_id) if m.get("part") == part), None)
+        entry = next((e for e in (manifest or {}).get("stills", []) if e.get("n") == n), None)
+        if manifest is None or entry is None:
+            raise NoRecording(session_id)
+        try:
+            data = self.store.get(still_key(session_id, part, n))
+        except RecordingMissing:
+            raise NoRecording(session_id) from None
+        digest = codec.sha256(data)
+        chained = self._chained_hash({**entry, "session_id": session_id}, "recording_still")
+        if digest != entry.get("sha256") or (chained is not None and chained != digest):
+            raise Tampered(f"still {n} of {session_id} part {part}: sha256 {digest} is not the recorded one")
+        return Playback(data, {**entry, "part": part, "mime": STILL_MIME}, verified=chained == digest)
+
+    def _chained_hash(self, manifest: dict[str, Any], action: str = "recording_store") -> str | None:
+        """The sha256 the audit record of this recording (or still) holds (None without an audit log)."""
         seq = manifest.get("audit_seq")
         if self.audit is None or not isinstance(seq, int):
             return None
-        entries = self.audit.list(limit=1, action="recording_store", before_seq=seq + 1)
+        entries = self.audit.list(limit=1, action=action, before_seq=seq + 1)
         entry = entries[0] if entries else None
         if entry is None or entry.seq != seq or entry.subject != manifest.get("session_id"):
             return ""  # the record is gone or is another one: never equal to a real hash
@@ -191,12 +243,14 @@ class Recordings:
             }
             if not dry_run:
                 self.store.delete(base + ".ogg")
+                for still in manifest.get("stills", []):
+                    self.store.delete(str(still.get("key")))
                 self.store.delete(obj.key)
                 if self.audit is not None:
                     self.audit.record(actor, None, "recording_purge", str(item["session_id"]), item)
             purged.append(item)
         # audio whose manifest was never written (a crash between the two): purged by its own age
-        orphans = [o for o in objects if o.key.endswith(".ogg") and o.key[: -len(".ogg")] not in described]
+        orphans = [o for o in objects if o.key.endswith((".ogg", ".jpg")) and _base(o.key) not in described]
         for obj in orphans:
             if obj.modified < cutoff:
                 if not dry_run:

@@ -1,7 +1,10 @@
 /* The supervisor console's recording player: the visit's audio (Ogg/Opus, customer left, avatar right)
  * with the transcript following along. Clicking a segment plays that turn; while playing, the turn being
  * heard is highlighted in the transcript. Every load of the audio is audited on the server (playback),
- * and the download link is audited as a download. Texts come from the masked transcript, as text only. */
+ * and the download link is audited as a download. Texts come from the masked transcript, as text only.
+ * The server answers Range requests (206), so the player seeks. Camera stills of the visit (taken at
+ * identification, confirmation, authorisation and risk flags) are listed with their event and offset;
+ * "play this moment" seeks the audio to just before the still. */
 "use strict";
 
 (function () {
@@ -40,6 +43,9 @@
     const list = node("ol", "sv-transcript");
     list.id = "recording-segments";
     section.appendChild(list);
+    const stills = node("div", "sv-stills");
+    stills.id = "recording-stills";
+    section.appendChild(stills);
     const transcript = document.getElementById("transcript");
     const anchor = transcript ? transcript.closest("section") : null;
     if (anchor && anchor.parentNode) anchor.parentNode.insertBefore(section, anchor);
@@ -102,6 +108,54 @@
     }
   }
 
+  const EVENTS = {
+    identification: "身份核验 Identification",
+    confirmation: "客户确认 Confirmation",
+    authorisation: "授权 Authorisation",
+    risk: "风险提示 Risk flag",
+  };
+
+  function seek(sessionId, part, seconds) {
+    if (state.part !== part) choosePart(sessionId, part);
+    const audio = document.getElementById("recording-audio");
+    if (!audio.src) audio.src = audioUrl(sessionId, state.part, false);
+    audio.currentTime = Math.max(0, seconds);
+    audio.play().catch(() => null);
+  }
+
+  async function loadStills(sessionId) {
+    const holder = document.getElementById("recording-stills");
+    holder.replaceChildren();
+    let body;
+    try {
+      body = await Lobby.api(`${API}/sessions/${encodeURIComponent(sessionId)}/stills`);
+    } catch (error) {
+      return;
+    }
+    if (!body.stills.length) return;
+    holder.appendChild(node("h4", "", `现场照片 Camera stills (${body.stills.length}) · 每次查看均留审计 every view is audited`));
+    for (const s of body.stills) {
+      const figure = node("figure", "sv-still");
+      figure.dataset.event = s.event;
+      const img = node("img");
+      img.src = s.url; // same-origin, the session cookie; the server audits the view before it answers
+      img.alt = EVENTS[s.event] || s.event;
+      img.loading = "lazy";
+      figure.appendChild(img);
+      const caption = node("figcaption");
+      caption.appendChild(node("strong", "", EVENTS[s.event] || s.event));
+      const at = `${clock(s.offset_s)}.${Math.floor((s.offset_s % 1) * 10)}`; // a still a second apart from the next
+      const where = `第 ${s.part} 段 Part ${s.part} · 录音 ${at}${s.seq ? ` · #${s.seq}` : ""}`;
+      caption.appendChild(node("span", "sv-seq", where));
+      const play = node("button", "sv-button", "▶ 听这一刻 Play this moment");
+      play.type = "button";
+      play.addEventListener("click", () => seek(sessionId, s.part, s.offset_s - 3));
+      caption.appendChild(play);
+      figure.appendChild(caption);
+      holder.appendChild(figure);
+    }
+  }
+
   async function load(sessionId) {
     const section = box();
     section.hidden = true;
@@ -131,6 +185,7 @@
     bar.appendChild(download);
     section.hidden = false;
     choosePart(sessionId, 1);
+    await loadStills(sessionId);
   }
 
   document.addEventListener("supervisor:session", (event) => {

@@ -179,7 +179,13 @@
       item.appendChild(badge(f.severity, f.severity));
       item.appendChild(node("strong", "", f.rule));
       if (f.turn_seq) item.appendChild(node("span", "sv-seq", `#${f.turn_seq}`));
-      item.appendChild(node("span", "sv-reasons", JSON.stringify(f.detail)));
+      const detail = f.detail || {};
+      // a finding that explains itself (the after-visit analysis, "no recording") is shown in its words
+      item.appendChild(node("span", "sv-reasons", detail.message || JSON.stringify(detail)));
+      if (detail.live_text !== undefined) {
+        const heard = `现场 Live: “${detail.live_text}” · 复听 Re-heard: “${detail.reheard_text}”`;
+        item.appendChild(node("div", "sv-heard", heard));
+      }
       list.appendChild(item);
     }
   }

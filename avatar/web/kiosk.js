@@ -208,6 +208,11 @@ const HANDLERS = {
   screen_request() {
     if (call.live) describeToColleague();
   },
+  still_request(msg) {
+    // A consented visit's recording keeps one camera still at this moment (identification, confirmation,
+    // authorisation, risk); without a camera picture the answer says so (jpeg null) and nothing is kept.
+    send({ type: "still", request_id: msg.request_id, jpeg: camera.still() });
+  },
   session_ended(msg) {
     // The server ended the visit (idle, staff, customer left): back to the attract screen, nothing kept.
     // The server starts the next session itself when the next customer speaks, types or taps.

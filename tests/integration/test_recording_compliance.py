@@ -53,3 +53,33 @@ def test_a_visit_without_a_recording_is_not_flagged_for_one(db: Database) -> Non
     sessions.record(row.id, [NewTurn("customer", "营业时间", source="typed"), NewTurn("assistant", "9点")])
     sessions.end(row.id)
     assert "recording_kept_without_consent" not in [f.rule for f in ComplianceReviewer(db).review_session(row.id)]
+
+
+def test_a_recording_waits_for_analysis_until_analysed_and_again_when_a_part_is_added(db: Database) -> None:
+    """What a restarted worker picks up: the chain says which recordings are not analysed since stored."""
+    from assistant.recording.analysis import ACTION, ACTOR, pending_sessions
+
+    audit = AuditLog(db)
+    first, second = recorded_visit(db, [True]), recorded_visit(db, [True])
+    assert pending_sessions(db) == [first, second]
+    audit.record(ACTOR, None, ACTION, first, {"parts": [1], "findings": []})
+    assert pending_sessions(db) == [second]
+    audit.record("system:recorder", None, "recording_store", first, {"sha256": "1" * 64, "part": 2})
+    assert pending_sessions(db) == [second, first]  # a later part is analysed again
+    assert pending_sessions(db, limit=1) == [second]
+
+
+def test_the_analysis_findings_reach_the_review_from_the_chain(db: Database) -> None:
+    from assistant.recording.analysis import ACTION, ACTOR
+
+    sid = recorded_visit(db, [True])
+    finding = {
+        "rule": "heard_answer_differs",
+        "severity": "high",
+        "turn_seq": 2,
+        "detail": {"message": "customer said no: live took yes"},
+    }
+    AuditLog(db).record(ACTOR, None, ACTION, sid, {"findings": [{**finding, "detail": {"message": "older"}}]})
+    AuditLog(db).record(ACTOR, None, ACTION, sid, {"findings": [finding]})  # the latest analysis counts
+    [carried] = [f for f in ComplianceReviewer(db).review_session(sid) if f.rule == "heard_answer_differs"]
+    assert carried.turn_seq == 2 and carried.detail == {"message": "customer said no: live took yes"}

@@ -70,11 +70,17 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/teller/customer"): TELLER,
     ("GET", "/api/v1/teller/prepared/{token}"): TELLER,  # a form prepared on the customer's phone
     ("POST", "/api/v1/teller/customer/authorizations/{authorization_id}"): TELLER,
+    ("GET", "/api/v1/teller/orders"): TELLER,  # order tracking at the counter (docs/orders.md)
+    ("POST", "/api/v1/teller/orders/{order_id}/ready"): TELLER,
+    ("POST", "/api/v1/teller/orders/{order_id}/pickup"): TELLER,
+    ("POST", "/api/v1/teller/orders/{order_id}/cancel"): TELLER,
     ("GET", "/api/v1/supervisor/sessions"): SUPERVISOR,
     ("GET", "/api/v1/supervisor/facets"): SUPERVISOR,
     ("GET", "/api/v1/supervisor/sessions/{session_id}"): SUPERVISOR,
     ("GET", "/api/v1/supervisor/sessions/{session_id}/recording"): SUPERVISOR,
     ("GET", "/api/v1/supervisor/sessions/{session_id}/recording/segments"): SUPERVISOR,
+    ("GET", "/api/v1/supervisor/sessions/{session_id}/stills"): SUPERVISOR,
+    ("GET", "/api/v1/supervisor/sessions/{session_id}/stills/{part}/{n}"): SUPERVISOR,
     ("POST", "/api/v1/supervisor/sessions/{session_id}/unmask"): SUPERVISOR,
     ("POST", "/api/v1/supervisor/sessions/{session_id}/annotations"): SUPERVISOR,
     ("DELETE", "/api/v1/supervisor/annotations/{annotation_id}"): SUPERVISOR,
