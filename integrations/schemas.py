@@ -31,6 +31,7 @@ class CustomerRef(_Model):
     name: str
     language: str
     matched_by: str
+    gender: str | None = Field(None, description="M or F as the bank records it: the customer is addressed by title.")
 
 
 class Account(_Model):
@@ -92,6 +93,7 @@ class Profile(_Model):
     customer_id: str
     name: str
     name_en: str
+    gender: str | None = Field(None, description="M or F as the bank records it (addressed as Ms Clark / 陈女士).")
     segment: str
     language: str
     accessibility: list[str]

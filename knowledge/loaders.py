@@ -116,6 +116,7 @@ def _markdown(path: Path, text: str) -> tuple[list[Document], list[IngestIssue]]
             source_path=str(path),
             kind="markdown",
             line=1,
+            title_en=str(meta.get("title_en") or "").strip(),
             **_common_fields(meta),
         )
     except EntryError as exc:

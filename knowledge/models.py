@@ -31,6 +31,9 @@ class Document:
     source: str = ""
     questions: list[str] = field(default_factory=list)
     line: int = 1
+    # the title in English for a Chinese document with no English version (`title_en` in the front
+    # matter): an English visit's citation then names its source in English
+    title_en: str = ""
 
 
 @dataclass

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from assistant.conversation.citation_language import in_reply_language
 from assistant.conversation.schemas import Card, Citation, Reply
 
 JOURNEY_DATA = Path(__file__).parents[1] / "journeys"
@@ -255,7 +256,7 @@ def present_reply(reply: Reply, customer: Mapping[str, Any] | None = None) -> Re
     text = group_amounts(reply.text)
     name, name_en = str(customer.get("name") or ""), str(customer.get("name_en") or "")
     reply.text = mask_phone(text)
-    reply.citations = same_language(reply.citations, lang)
+    reply.citations = in_reply_language(same_language(reply.citations, lang), lang)
     cards = [present_card(c, lang, profile) for c in reply.cards]
     if lang == "en":  # Chinese names the visit knows in English: the customer's, the products'
         swaps = [(name, name_en)] if name and name_en and HAN.search(name) else []

@@ -1,7 +1,8 @@
 """Reply templates from `data/replies.yaml`, in Simplified Chinese and English.
 
 Values are escaped before they are put into a template: a payee name or a knowledge title can never
-carry markup into the kiosk page.
+carry markup into the kiosk page. An entry's `when_zero` gives the words for a count of nothing: with
+`position` 0, "您前面还有0位" reads wrong, "马上就到您了" does not.
 """
 
 from __future__ import annotations
@@ -36,7 +37,12 @@ def reply_language(language: str) -> str:
 
 
 def render(key: str, language: str, **values: Any) -> str:
-    template = _templates()[key][reply_language(language)]
+    entry = _templates()[key]
+    lang = reply_language(language)
+    template = entry[lang]
+    for name, variant in (entry.get("when_zero") or {}).items():  # a count of nothing, in words
+        if name in values and str(values[name]) == "0":
+            template = variant[lang]
     # markup is escaped, quotes are not: a reply is plain text, and an escaped quote reached a customer as &quot;
     escaped = _Escaped({k: html.escape(str(v), quote=False) for k, v in values.items()})
     return str(template).format_map(escaped)

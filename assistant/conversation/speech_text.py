@@ -2,9 +2,10 @@
 
 Why: the screen faces the customer, but the voice reaches everyone in the lobby. Spoken text never
 carries the customer's full name (they are "张先生/女士" or "您"), an ID, card, account or phone number
-(only "尾号1018"), nor sensitive account details (a pending loan's missing documents): those stay on
-the screen, masked. The rendering is separate from the written reply, so what is read on screen keeps
-every detail the customer needs.
+(only "尾号1018"), nor the customer's money or unfinished business (a balance, a pending loan's
+missing documents: journey texts with a `speech` variant): those stay on the screen, masked. The
+rendering is separate from the written reply, so what is read on screen keeps every detail the
+customer needs.
 """
 
 from __future__ import annotations
@@ -18,13 +19,6 @@ LONG_NUMBER = re.compile(r"(?<![\d*])\d{12,19}(?!\d)")
 PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 MASKED_PHONE = re.compile(r"(?<!\d)1[3-9]\d\*{4}(\d{4})(?!\d)")
 INTERNAL_ID = re.compile(r"(?<![A-Za-z0-9])[ACKL]\d{4}(?![A-Za-z0-9])")
-# journey reply pieces whose details stay on screen; the voice says only that there is something to see
-PRIVATE_PIECES: dict[str, dict[str, str]] = {
-    "precheck.missing_documents": {
-        "zh": "您有一笔申请还需补充材料，详情请看屏幕。",
-        "en": "One of your applications needs more documents; the details are on the screen.",
-    },
-}
 
 
 def _lang(language: str) -> str:
@@ -78,11 +72,14 @@ def spoken(text: str, language: str = "zh", customer: Mapping[str, Any] | None =
 
 
 def private_swaps(pieces: list[Any], language: str) -> list[tuple[str, str]]:
-    """(written, spoken) for each private journey piece: its details stay on screen, the voice says
-    only that there is something to see."""
+    """(written, spoken) for each journey piece that has a spoken form of its own (a `speech` variant in
+    messages.yaml or the flow): its details stay on screen, the voice says only that there is something
+    to see."""
     lang = _lang(language)
-    return [
-        (str(p.text.get(lang) or ""), PRIVATE_PIECES[p.key][lang])
-        for p in pieces
-        if getattr(p, "key", None) in PRIVATE_PIECES and p.text.get(lang)
-    ]
+    swaps: list[tuple[str, str]] = []
+    for piece in pieces:
+        spoken_form = getattr(piece, "speech", None) or {}
+        written = str(piece.text.get(lang) or "")
+        if written and spoken_form.get(lang):
+            swaps.append((written, str(spoken_form[lang])))
+    return swaps

@@ -68,7 +68,8 @@ def placeholders(template: Any) -> list[str]:
     if isinstance(template, str):
         return PLACEHOLDER.findall(template)
     if isinstance(template, Localized):
-        return placeholders(template.zh) + placeholders(template.en)
+        spoken = placeholders(template.speech.zh) + placeholders(template.speech.en) if template.speech else []
+        return placeholders(template.zh) + placeholders(template.en) + spoken
     if isinstance(template, Mapping):
         return [p for v in template.values() for p in placeholders(v)]
     if isinstance(template, list):

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from assistant.journeys.catalog import Messages, Products
 from assistant.journeys.ports import BankError, BankPort
+from assistant.journeys.queue_words import tickets_ahead
 from assistant.journeys.render import render_localized
 from assistant.journeys.spec import Flow, Localized
 from assistant.journeys.types import BankCall, Card, HandoffRequest, JourneyState, ReplyPiece, Status
@@ -74,6 +75,7 @@ class Run:
             "context": self.state.context.model_dump(),
             "customer": self.state.customer or {},
             "names": {"business": {k: v.model_dump() for k, v in self.messages.business_types.items()}},
+            "ahead": tickets_ahead(self.messages, self.state.results),
             **extra,
         }
 
@@ -125,8 +127,11 @@ class Run:
     def say(self, key: str, text: Localized | None = None, /, **values: Any) -> None:
         """Add one reply piece; `text` defaults to the shared message of that key."""
         template = text or self.messages.messages[key]
-        rendered = render_localized(template, self.data(value=values))
-        self.reply.append(ReplyPiece(key=key, values=values, text=rendered))
+        data = self.data(value=values)
+        rendered = render_localized(template, data)
+        said = template.speech  # the spoken form, when the written text stays on the screen
+        spoken = render_localized(Localized(zh=said.zh, en=said.en), data) if said else None
+        self.reply.append(ReplyPiece(key=key, values=values, text=rendered, speech=spoken))
 
     def reason(self, code: str | None) -> dict[str, str]:
         """Why the bank refused, by its stable code, in both languages (never its raw message, which may

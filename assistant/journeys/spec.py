@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 StepKind = Literal[
     "identify",
@@ -22,6 +22,7 @@ StepKind = Literal[
     "authorise",
     "execute",
     "deliver",
+    "reserve",
     "recommend",
     "handoff",
     "follow_up",
@@ -34,11 +35,31 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Localized(_Strict):
-    """A customer-facing text: `zh` is what the kiosk says by default, `en` for English speakers."""
+class Spoken(_Strict):
+    """What the avatar says aloud instead of a text's written form (see `Localized.speech`)."""
 
     zh: str = Field(min_length=1)
     en: str = Field(min_length=1)
+
+
+class Localized(_Strict):
+    """A customer-facing text: `zh` is what the kiosk says by default, `en` for English speakers.
+
+    `speech` is the text's spoken form when the written one must stay on the screen: the voice reaches
+    the whole lobby, so the customer's balance or the content of their unfinished business is shown
+    but not said ("余额已显示在屏幕上，请查看。"). Without it the avatar says the written text."""
+
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+    speech: Spoken | None = None
+
+    @model_serializer(mode="wrap")
+    def _plain_pair(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A text without a spoken form dumps as the plain {zh, en} pair cards and labels are read as."""
+        data: dict[str, Any] = handler(self)
+        if data.get("speech") is None:
+            data.pop("speech", None)
+        return data
 
     def pick(self, language: str) -> str:
         return self.en if language.startswith("en") else self.zh
@@ -166,6 +187,11 @@ class Field_(_Strict):
     label: Localized
     value: Localized | str
     when: Condition | None = None
+    said: Localized | None = Field(
+        None,
+        description="Said aloud with the confirmation when the line applies: what the customer agrees to "
+        "must be heard, not only shown (a fee charged, or waived).",
+    )
 
 
 DocId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
@@ -267,6 +293,24 @@ class DeliverStep(StepBase):
     fallback: Localized
 
 
+class ReserveStep(StepBase):
+    """Hold a product of the branch's dispenser for the customer as a bank order (docs/orders.md).
+
+    `action: reserve` takes one `product` from stock as an unconfirmed reservation of this visit; `action:
+    confirm` keeps the reservation made by step `reservation` (the customer said yes) and says its pickup
+    code. An unconfirmed reservation is released when the journey is cancelled or fails, when the visit ends,
+    and at the latest when the bank's hold lapses: nothing stays taken from stock."""
+
+    kind: Literal["reserve"]
+    action: Literal["reserve", "confirm"] = "reserve"
+    product: str | None = Field(None, description="A product key of the bank's catalogue, or a template.")
+    reservation: Identifier | None = Field(None, description="confirm: the reserve step whose order to keep.")
+    ready: bool = Field(True, description="confirm: the item waits in the dispenser, so it is ready at once.")
+    title: Localized
+    success: Localized
+    fallback: Localized
+
+
 class RecommendStep(StepBase):
     kind: Literal["recommend"]
     limit: int = Field(2, ge=1, le=5)
@@ -298,6 +342,7 @@ Step = Annotated[
     | AuthoriseStep
     | ExecuteStep
     | DeliverStep
+    | ReserveStep
     | RecommendStep
     | HandoffStep
     | FollowUpStep,

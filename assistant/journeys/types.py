@@ -93,11 +93,13 @@ class JourneyState(_Model):
 
 
 class ReplyPiece(_Model):
-    """One sentence to say: a template key with its values, rendered in both languages."""
+    """One sentence to say: a template key with its values, rendered in both languages; `speech` is its
+    spoken form when the written one stays on the screen (a balance, unfinished business), else None."""
 
     key: str
     values: dict[str, Any] = Field(default_factory=dict)
     text: dict[str, str]
+    speech: dict[str, str] | None = None
 
 
 class Card(_Model):

@@ -53,7 +53,13 @@ def lookup(
             customer = customer_of_token(s, value)
         if customer is None:
             raise not_found("customer", f"by {by}")
-        return api.CustomerRef(customer_id=customer.id, name=customer.name, language=customer.language, matched_by=by)
+        return api.CustomerRef(
+            customer_id=customer.id,
+            name=customer.name,
+            language=customer.language,
+            matched_by=by,
+            gender=customer.gender,
+        )
 
 
 def _customer(s: Session, customer_id: str) -> t.Customer:
@@ -100,6 +106,7 @@ def profile(state: StateDep, customer_id: str) -> api.Profile:
             customer_id=c.id,
             name=c.name,
             name_en=c.name_en,
+            gender=c.gender,
             segment=c.segment,
             language=c.language,
             accessibility=list(c.accessibility),

@@ -196,7 +196,8 @@ def test_booking_code_event_checks_in(app_client):
     assert cast is not None
     sid = start(app_client)
     turn = event(app_client, sid, "qr_scanned", {"qr_token": "QR-CJ-7A41D2E8"})
-    assert "陈*" in turn["reply"]["text"] and "陈静" not in turn["reply"]["text"]  # no gender from a QR: masked
+    text = turn["reply"]["text"]
+    assert "陈女士" in text and "陈静" not in text and "陈*" not in text  # the bank records her gender: by title
     assert "收入证明" in turn["reply"]["text"]  # in-flight loan application missing a document
 
 

@@ -292,6 +292,21 @@ async def test_statement_period_said_in_the_opening_is_not_asked_again(driver: D
     assert driver.calls("transactions")[0].arguments["months"] == "6"
 
 
+async def test_the_kind_of_ticket_said_with_the_request_is_not_asked_again(driver: Driver) -> None:
+    await driver.start("queue_ticket", text="我是来办公司业务的，帮我取个号")
+    assert driver.status == "completed"
+    assert driver.calls("queue_ticket")[0].arguments["business_type"] == "corporate"
+
+
+async def test_a_statement_that_needs_the_banks_stamp_is_sent_to_the_counter(driver: Driver) -> None:
+    """From a third independent usability run: "they need a stamp on it" was printed unstamped and called done."""
+    await driver.start("statement", slots={"what": "statement"}, text="办签证用，要近半年的流水，得盖银行章")
+    await driver.qr(ZW["qr_token"])
+    assert driver.status == "completed"
+    assert "需要盖章的流水请到柜台办理" in driver.said()
+    assert "stamped statement is issued at the counter" in driver.last.text("en")
+
+
 async def test_statement_latest_transactions_are_ten(driver: Driver) -> None:
     await driver.start("statement", slots={"what": "statement"})
     await driver.qr(ZW["qr_token"])

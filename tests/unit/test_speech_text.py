@@ -56,14 +56,15 @@ def _result(pieces: list[ReplyPiece]) -> AdvanceResult:
 def test_a_pending_loans_missing_documents_stay_on_screen() -> None:
     pieces = [
         ReplyPiece(key="engine.identified", text={"zh": "陈静，您好，已确认您的身份。", "en": "Hello 陈静."}),
-        ReplyPiece(
+        ReplyPiece(  # the message's `speech` variant (messages.yaml), rendered by the journey runtime
             key="precheck.missing_documents",
             text={"zh": "您的个人消费贷款申请还缺收入证明。", "en": "Your loan application is still missing: income."},
+            speech={"zh": "您有一项待补充材料的业务，详情请看屏幕。", "en": "The details are on the screen."},
         ),
     ]
     reply = finish_reply(reply_of(_result(pieces), "zh", prefix="好的。"), {"customer": CHEN})
     assert reply.text == "好的。陈静，您好，已确认您的身份。您的个人消费贷款申请还缺收入证明。"  # the screen
-    assert reply.speech == "好的。陈女士，您好，已确认您的身份。您有一笔申请还需补充材料，详情请看屏幕。"
+    assert reply.speech == "好的。陈女士，您好，已确认您的身份。您有一项待补充材料的业务，详情请看屏幕。"
     assert "收入证明" not in reply.speech and "陈静" not in reply.speech
 
 

@@ -18,10 +18,12 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.journeys.one_language import in_language
 from assistant.journeys.ports import BankError
 from assistant.journeys.render import render_value
 from assistant.journeys.runtime import NEXT, Outcome, Run
 from assistant.journeys.spec import DeliverStep, Localized
+from assistant.journeys.steps.orders import order_for_held
 from assistant.journeys.types import JourneyInput
 
 POLICY_FILE = Path(__file__).parents[1] / "data" / "delivery.yaml"
@@ -33,6 +35,7 @@ class DeliveryPolicy(BaseModel):
     max_devices: int = Field(ge=1, le=10)
     prefer: tuple[str, ...]
     what: dict[str, Localized]
+    orders: dict[str, str] = Field(default_factory=dict)
     messages: dict[str, Localized]
 
 
@@ -69,7 +72,7 @@ async def deliver(step: DeliverStep, run: Run, inp: JourneyInput | None) -> Outc
         devices = await run.call("devices", {"branch_id": branch}, lambda: run.bank.devices(branch))
     except BankError:
         devices = []
-    params = render_value(step.params, run.data())
+    params = in_language(render_value(step.params, run.data()), run.language)  # printed in the visit's language
     key = run.idempotency_key(step.id)
     attempts: list[dict[str, Any]] = []
     for n, device in enumerate(candidates(step, devices)):
@@ -82,7 +85,7 @@ async def deliver(step: DeliverStep, run: Run, inp: JourneyInput | None) -> Outc
             run.card(_card_type(step), step.title, **params)
             return NEXT
         attempts.append({"device": device["id"], "status": job.get("status"), "reason": job.get("reason")})
-    _hold(step, run, key, attempts, params)
+    await _hold(step, run, key, attempts, params)
     return NEXT
 
 
@@ -102,16 +105,26 @@ async def _command(run: Run, device_id: str, step: DeliverStep, params: Any, key
     return {**job, "reason": reason} if reason else dict(job)
 
 
-def _hold(step: DeliverStep, run: Run, key: str, attempts: list[dict[str, Any]], params: Any) -> None:
-    """No device delivered: keep the item for the counter under a pickup code, visibly and on the record."""
+async def _hold(step: DeliverStep, run: Run, key: str, attempts: list[dict[str, Any]], params: Any) -> None:
+    """No device delivered: keep the item for the counter under a pickup code, visibly and on the record. Where
+    `orders` in the policy names an order kind for the command, the item is a real order at the bank (a new card
+    is `reserved` until the branch prints it, then `ready`), and the code is the bank's."""
     state, rules = run.state, policy()
-    code = pickup_code(key)
+    code, order_id = pickup_code(key), None
+    kind = rules.orders.get(step.command)
+    if kind is not None:
+        detail = {"command": step.command, "device": step.device, "attempts": len(attempts)}
+        detail.update({k: v for k, v in (params or {}).items() if k == "card_id"})
+        made = await order_for_held(run, kind, detail, f"{key}-order")
+        if made is not None:
+            order_id, code = made
     what = rules.what[step.command]
     state.results[step.id] = {
         "status": "held",
         "device": step.device,
         "command": step.command,
         "pickup_code": code,
+        "order_id": order_id,
         "attempts": attempts,
     }
     item = {
@@ -123,6 +136,7 @@ def _hold(step: DeliverStep, run: Run, key: str, attempts: list[dict[str, Any]],
         "command": step.command,
         "branch_id": state.context.branch_id,
         "pickup_code": code,
+        "order_id": order_id,
         "attempts": attempts,
     }
     state.follow_ups.append(item)

@@ -13,8 +13,9 @@ from typing import Any
 from pypinyin import lazy_pinyin
 
 from assistant.journeys.ports import BankError, BankNotFound, BankUnavailable
+from assistant.journeys.queue_words import ahead_words
 from assistant.journeys.runtime import NEXT, Outcome, Run, stop, wait
-from assistant.journeys.spec import IdentifyStep, PrecheckStep
+from assistant.journeys.spec import IdentifyStep, Localized, PrecheckStep
 from assistant.journeys.types import JourneyInput
 from integrations.pii_names import mask_name
 
@@ -100,8 +101,15 @@ async def identify(step: IdentifyStep, run: Run, inp: JourneyInput | None) -> Ou
     if method == "id_card" and (gender := _gender(args.get("id_number", ""))):
         state.customer["gender"] = gender  # so the avatar says 张先生 / 张女士 aloud, never the full name
     state.customer["addressed_as"] = addressed_as(state.customer)
-    run.say("engine.identified")
+    run.say("engine.identified", _greeting(run, state.customer["addressed_as"]))
     return NEXT
+
+
+def _greeting(run: Run, addressed: dict[str, str]) -> Localized:
+    """The greeting with the customer's title ("陈女士，您好") in each language that has one, else a plain "您好":
+    a Latin name whose gender the bank does not know is never read out as masked initials."""
+    named, plain = run.messages.messages["engine.identified"], run.messages.messages["engine.identified_plain"]
+    return Localized(zh=(named if addressed["zh"] else plain).zh, en=(named if addressed["en"] else plain).en)
 
 
 def _today_bookings(run: Run, step: PrecheckStep, bookings: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -133,7 +141,8 @@ async def _check_in(run: Run, step: PrecheckStep, booking: dict[str, Any]) -> No
         return
     run.state.results["check_in"] = done
     ticket = done.get("ticket", {})
-    run.say("precheck.checked_in", ticket=ticket.get("number"), ahead=ticket.get("waiting_ahead"), **values)
+    ahead = ahead_words(run.messages, ticket.get("waiting_ahead"))
+    run.say("precheck.checked_in", ticket=ticket.get("number"), ahead=ahead, **values)
     run.card("ticket", {"zh": "排队号", "en": "Queue ticket"}, **ticket)
 
 
@@ -190,23 +199,31 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def addressed_as(customer: dict[str, Any]) -> dict[str, str]:
-    """How the screen greets the customer in a public lobby: 张先生 / Mr Zhang when the gender is known
-    from the ID card, else the masked name (张*, Z**** W**); never the full name."""
-    name = str(customer.get("name") or "")
-    name_en = str(customer.get("name_en") or "")
+    """How the screen greets the customer in a public lobby, never by the full name: title and surname
+    when the gender is known (from the ID card or the bank's record: 张先生 / Mr Zhang, Clark女士 /
+    Ms Clark); else a Chinese name masked on the Chinese screen (张*), and no name at all otherwise
+    (an empty string: masked initials such as "E**** C****" read as nonsense)."""
+    name = str(customer.get("name") or "").strip()
+    name_en = str(customer.get("name_en") or "").strip()
     title = {"M": ("先生", "Mr"), "F": ("女士", "Ms")}.get(str(customer.get("gender") or "").upper())
-    zh = f"{name[0]}{title[0]}" if title and name else mask_name(name)
-    if title and name_en:
-        parts = name_en.split()
-        surname = parts[0] if _CJK.match(name) else parts[-1]  # Zhang Wei: surname first; Emily Clark: last
-        en = f"{title[1]} {surname}"
-    elif title and _CJK.match(name):  # the ID card gives name and gender, the English name comes later
-        en = f"{title[1]} {_romanised(name[0])}"
-    else:
-        en = mask_name(name_en or _romanised(name))
-    return {"zh": zh, "en": en}
+    chinese = bool(_CJK.match(name))
+    surname = _surname(name, name_en)
+    if title is None or not surname:
+        return {"zh": mask_name(name) if chinese else "", "en": ""}
+    zh = f"{name[0]}{title[0]}" if chinese else f"{surname}{title[0]}"
+    return {"zh": zh, "en": f"{title[1]} {surname}"}
+
+
+def _surname(name: str, name_en: str) -> str:
+    """The surname in Latin letters: a romanised Chinese name puts it first (Zhang Wei), a Western one
+    last (Emily Clark); without an English name, the pinyin of a Chinese surname."""
+    chinese = bool(_CJK.match(name))
+    parts = (name_en or ("" if chinese else name)).split()
+    if parts and not _CJK.search(" ".join(parts)):
+        return parts[0] if chinese else parts[-1]
+    return _romanised(name[0]) if chinese else ""
 
 
 def _romanised(name: str) -> str:
-    """陈静 -> Chen Jing, for an English sentence when the bank has no English name."""
+    """陈 -> Chen, for an English sentence when the bank has no English name."""
     return " ".join(syllable.capitalize() for syllable in lazy_pinyin(name)) if _CJK.match(name) else name

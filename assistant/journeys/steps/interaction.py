@@ -93,12 +93,24 @@ def _accept(run: Run, spec: SlotSpec, inp: JourneyInput, name: str) -> Any:
     raise SlotError("no valid value")
 
 
-def _prompt_slot(run: Run, step: CollectStep, name: str, spec: SlotSpec) -> Outcome:
+def question_only(text: str) -> str:
+    """The question of a prompt without the hint after it ("您计划每年缴存多少？上限为12,000元。" -> its
+    first sentence), for asking again right after the slot's own error, which already said the limit:
+    a reply says a fact once. A prompt that is one sentence, or no question, stays whole."""
+    cut = min((i for i in (text.find("？"), text.find("?")) if i >= 0), default=-1)
+    return text[: cut + 1] if 0 <= cut < len(text.rstrip()) - 1 else text
+
+
+def _prompt_slot(run: Run, step: CollectStep, name: str, spec: SlotSpec, explained: bool = False) -> Outcome:
+    """Ask for slot `name`; `explained`: its error was just said, so the prompt's hint is not repeated."""
     data = run.data()
     for note in spec.notes:
         if evaluate(note.when, data):
             run.say(f"{run.flow.name}.{step.id}.{name}.note", note.text)
-    run.say(f"{run.flow.name}.{step.id}.{name}", spec.prompt)
+    prompt = spec.prompt
+    if explained:
+        prompt = Localized(zh=question_only(prompt.zh), en=question_only(prompt.en))
+    run.say(f"{run.flow.name}.{step.id}.{name}", prompt)
     choices: list[Localized] = []
     if spec.choices:
         choices = [c.label for c in spec.choices]
@@ -207,6 +219,7 @@ async def collect(step: CollectStep, run: Run, inp: JourneyInput | None) -> Outc
                 if (handed := _failed(run, name)) is not None:
                     return handed
                 run.say("engine.invalid_answer", spec.error) if spec.error else run.say("engine.invalid_answer")
+                return _prompt_slot(run, step, name, spec, explained=spec.error is not None)
         return _prompt_slot(run, step, name, spec)
     return NEXT
 
@@ -226,6 +239,10 @@ def _ask(run: Run, step: ConfirmStep) -> Outcome:
     card = confirmation_card(run, step)
     for d in step.disclosures:
         run.say(f"{run.flow.name}.{step.id}.disclosure", d)
+    data = run.data()
+    for f in step.fields:  # what the customer agrees to is heard, not only shown (a fee, or that it is waived)
+        if f.said is not None and evaluate(f.when, data):
+            run.say(f"{run.flow.name}.{step.id}.said", f.said)
     run.say(f"{run.flow.name}.{step.id}", step.prompt)
     run.card("confirmation", step.title, **card)
     run.suggest("confirm", "back", "cancel")
