@@ -130,8 +130,16 @@ class TurnRouter:
         else:
             handler: Callable[..., Awaitable[TurnOut]] = getattr(self, f"_do_{action}")
             out = await handler(turn, text, understood, slots, context)
-        remember(turn.state, understood, out, self.catalogue)
+        # a turn the journey took as its answer ("金额改成一千二" read as foreign exchange) is about the journey's
+        # business: it must not make a misreading the topic that the next tap ("否") is read within
+        about = self._journey_business(turn, understood) if action in JOURNEY_ACTIONS else understood
+        remember(turn.state, about, out, self.catalogue)
         return out
+
+    def _journey_business(self, turn: TurnLike, understood: TurnUnderstanding) -> TurnUnderstanding:
+        name = (turn.state.get("journey_info") or {}).get("name")
+        business = self.catalogue.for_journey(name) if isinstance(name, str) else None
+        return dataclasses.replace(understood, business=business.name) if business is not None else understood
 
     # -- a person ---------------------------------------------------------------------------------
 
@@ -239,6 +247,9 @@ class TurnRouter:
         if (answer is None or answer.abstained) and u.confidence < WITHIN_MIN_CONFIDENCE:
             return await self._do_answer_or_clarify(turn, text, u, slots, context)
         turn.state["unclear_streak"] = 0
+        if (answer is None or answer.abstained) and not business.refer:  # help given here (a scam): a colleague
+            staff = [replies.render("human_label", turn.language)]
+            return TurnOut(reply=say("business_staff_here", turn.language, staff))
         if answer is None or answer.abstained:
             return TurnOut(
                 reply=say(
@@ -249,7 +260,10 @@ class TurnRouter:
                     where=where,
                 )
             )
-        refer = u.act == "request" and business.refer and business.kind == "knowledge"
+        # a request for what the business's journey does not do (提前支取定期) is told so, like an unsupported one
+        beyond = business.beyond_the_journey if business.kind == "journey" and business.excludes(text) else None
+        refer = u.act == "request" and business.refer and (business.kind == "knowledge" or beyond is not None)
+        title = beyond.pick(turn.language) if beyond is not None else title
         prefix = replies.render("not_at_kiosk", turn.language, title=title, where=where) if refer else ""
         out = await self.grounded(turn, text, answer, prefix=prefix)
         return out

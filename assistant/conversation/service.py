@@ -113,6 +113,7 @@ class ConversationService:
         money = money_journeys(journeys.engine.flows) if journeys is not None else frozenset()
         self._risk = RiskDesk(risk or RiskEngine(money=money), handoffs, journeys)
         self.after_end: Callable[[str], Any] | None = None  # the compliance pass (set by the runtime)
+        self.on_end: list[Callable[[str], Awaitable[Any]]] = []  # e.g. release the visit's reservations (runtime)
         self.audit: AuditLog | None = None  # money-moving steps go into the audit chain (set by the runtime)
         # Forms prepared on the phone (assistant.mobile.prepared, set by assistant.api.mobile.wire): a scanned
         # QR code that carries one starts its journey with the slots filled at home.
@@ -188,6 +189,8 @@ class ConversationService:
             await asyncio.to_thread(self._sessions.end, session_id)
         if self.after_end is not None:  # off the event loop; it logs its own failures, never fails the end
             await asyncio.to_thread(self.after_end, session_id)
+        for hook in self.on_end:  # each logs its own failures
+            await hook(session_id)
         return await self.view(session_id)
 
     # -- turns and events -------------------------------------------------------------------------
@@ -218,7 +221,13 @@ class ConversationService:
                 understood, context = with_context(checked.text, understood, turn.state, self._router.catalogue)
                 route = lambda: self._router.route(turn, checked.text, understood, slots, context)  # noqa: E731
                 out = await self._risk.turn(
-                    turn, checked.text, understood.intent, route, self._router.journey_step, self._router.journey_out
+                    turn,
+                    checked.text,
+                    understood.intent,
+                    route,
+                    self._router.journey_step,
+                    self._router.journey_out,
+                    business=(understood.business, understood.confidence),
                 )
                 out.intent, out.slots = understood.intent, slots
                 out.act, out.business = understood.act, understood.business

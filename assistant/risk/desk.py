@@ -58,12 +58,22 @@ class RiskDesk:
     # -- customer turns ---------------------------------------------------------------------------
 
     async def turn(
-        self, turn: TurnLike, text: str, intent: str, route: Callable[[], Awaitable[TurnOut]], step: Step, out_of: OutOf
+        self,
+        turn: TurnLike,
+        text: str,
+        intent: str,
+        route: Callable[[], Awaitable[TurnOut]],
+        step: Step,
+        out_of: OutOf,
+        business: tuple[str, float] | None = None,
     ) -> TurnOut:
-        """Route one customer turn with risk control before and after it."""
+        """Route one customer turn with risk control before and after it; `business`: the understanding's
+        business and its confidence (a scam story it recognised counts as heard)."""
         engine = self.engine
         memory(turn.state)["channel"] = turn.row.channel
         engine.hear(turn.state, text)
+        if business is not None:
+            engine.hear_understood(turn.state, business[0], business[1], text)
         await self._screen_payees(turn, engine.payees_to_screen(turn.state, text))
         starts_money = self._journeys is not None and self._journeys.journey_for(intent) in engine.money_journeys
         before = engine.assess(turn.state, opening=starts_money)
@@ -166,7 +176,9 @@ class RiskDesk:
         risk["handoff"] = True
         risk["stopped"] = decision.action
         language = turn.language
-        text = self.engine.say(decision, language) if first else message("hold_waiting", language)
+        # waiting for a colleague, a scam newly told ("人家让我转的") is still named, not only "please wait"
+        new_script = any(c.startswith("script:") for c in self.engine.unspoken(turn.state, decision))
+        text = self.engine.say(decision, language) if first or new_script else message("hold_waiting", language)
         bank_spoke = all(
             c.startswith(("bank:payment:", "context:")) for c in self.engine.unspoken(turn.state, decision)
         )

@@ -13,23 +13,23 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.nlu.slots.payee import find_payee
+from assistant.nlu.slots.surnames import SURNAMES
 from assistant.nlu.text import normalize
 from assistant.risk.rules import Rules, default_rules
 
 _CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
-# The common family names (about nine people in ten): a Chinese word is screened as a person's name only
-# when it starts with one, so the bank is not asked about 客服, 领导 or 电话里.
-_SURNAMES = frozenset(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔"
-    "钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢"
-    "安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛"
-    "靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧"
-    "闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
-)
 _NOT_A_NAME = re.compile(
     r"安全|监管|指定|客服|领导|老板|朋友|对方|他们|有人|银行|账户|帐户|电话|公安|警察|法院|平台|导师|老师"
 )
 _EN_NAME = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}")
+
+
+# Words that deny what follows them ("没有人让我转" is the customer saying nobody told them to).
+_NEGATION = re.compile(r"(没有?|并没|从没|不是|没人|无人|nobody|no one|not|never)\s*$")
+
+
+def _negated(prepared: str, found: re.Match[str]) -> bool:
+    return _NEGATION.search(prepared[max(0, found.start() - 8) : found.start()]) is not None
 
 
 @dataclass(frozen=True)
@@ -67,11 +67,9 @@ class FraudScriptDetector:
         prepared = prepared if prepared is not None else prepare(text)
         hits: list[ScriptHit] = []
         for name, expressions in self._compiled.items():
-            for expression in expressions:
-                found = expression.search(prepared)
-                if found is not None:
-                    hits.append(ScriptHit(name, self.rules.patterns[name].weight, found.group()[:40]))
-                    break
+            found = next((m for e in expressions for m in e.finditer(prepared) if not _negated(prepared, m)), None)
+            if found is not None:
+                hits.append(ScriptHit(name, self.rules.patterns[name].weight, found.group()[:40]))
         return hits
 
     def relation(self, text: str, prepared: str | None = None) -> str | None:
@@ -99,7 +97,7 @@ def is_person_name(name: str) -> bool:
     one to three capitalised English words (not "my mother": a relative named by kinship is no name)."""
     if _EN_NAME.fullmatch(name):
         return True
-    return 2 <= len(name) <= 4 and name[0] in _SURNAMES and not _NOT_A_NAME.search(name)
+    return 2 <= len(name) <= 4 and name[0] in SURNAMES and not _NOT_A_NAME.search(name)
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ the decision (warn, hold, block). Pure and synchronous: a decision takes well un
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,7 +52,9 @@ class RiskEngine:
         risk = memory(state)
         new = []
         prepared = prepare(text)
-        for hit in self.detector.detect(text, prepared):
+        hits = self.detector.detect(text, prepared)
+        specific = [h for h in hits if not self.rules.patterns[h.pattern].fallback]
+        for hit in specific or hits:  # a generic script counts only when nothing more specific was heard
             if hit.pattern not in risk["patterns"]:
                 risk["patterns"][hit.pattern] = hit.matched
                 new.append(hit.pattern)
@@ -59,6 +62,21 @@ class RiskEngine:
         if relation is not None:
             risk["relation"] = relation
         return new
+
+    def hear_understood(self, state: dict[str, Any], business: str, confidence: float, text: str) -> bool:
+        """The understanding read a scam told or asked about (`understood_scam` in the rules): remember it as
+        that pattern, unless a worded pattern already named the scam. True when it is new."""
+        rule = self.rules.understood_scam
+        if rule is None or business != rule.business or confidence < rule.min_confidence:
+            return False
+        prepared = prepare(text)
+        if any(re.search(expr, prepared) for expr in rule.unless):
+            return False
+        patterns = memory(state)["patterns"]
+        if patterns:
+            return False
+        patterns[rule.pattern] = text[:60]
+        return True
 
     def refusal(self, text: str) -> Pattern | None:
         """The strongest pattern in these words whose business is refused outright (renting out a card)."""

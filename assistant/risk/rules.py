@@ -54,6 +54,9 @@ class Pattern(_Model):
     weight: float = Field(gt=0, lt=1)
     money_floor: Literal["hold", "block"] | None = None
     refuse: bool = False
+    fallback: bool = Field(
+        False, description="Heard only when no other pattern is heard in the same words (a generic script)."
+    )
     zh: list[str] = Field(default_factory=list)
     en: list[str] = Field(default_factory=list)
 
@@ -126,6 +129,20 @@ class Thresholds(_Model):
         return "warn" if score >= self.warn else "allow"
 
 
+class UnderstoodScam(_Model):
+    """A business of the understanding that counts as hearing a scam pattern (see rules.yaml)."""
+
+    business: str
+    min_confidence: float = Field(ge=0, le=1)
+    pattern: str
+    unless: list[str] = Field(default_factory=list, description="Wording that says it is no scam at all.")
+
+    @field_validator("unless")
+    @classmethod
+    def _valid(cls, value: list[str]) -> list[str]:
+        return _compiles(value)
+
+
 class Rules(_Model):
     thresholds: Thresholds
     large_amount: float = Field(gt=0)
@@ -137,12 +154,15 @@ class Rules(_Model):
     context: dict[str, ContextRule]
     money_rules: dict[str, MoneyRule]
     listed_payee: ListedPayee | None = None
+    understood_scam: UnderstoodScam | None = None
 
     @model_validator(mode="after")
     def _needed(self) -> Rules:
         missing = {"money_in_progress", "large_amount", "elderly"} - set(self.context)
         if missing:
             raise ValueError(f"context rules missing: {sorted(missing)}")
+        if self.understood_scam is not None and self.understood_scam.pattern not in self.patterns:
+            raise ValueError(f"understood_scam names an unknown pattern: {self.understood_scam.pattern}")
         return self
 
 

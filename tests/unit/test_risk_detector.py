@@ -37,7 +37,10 @@ SCRIPTS = [
     ("他还在电话上等着，说让我快点", {"phone_stranger"}),
     ("我按照他说的操作就行，他说一步我做一步", {"phone_stranger"}),
     ("我要开着免提，他要听着我办", {"phone_stranger"}),
-    ("有个警官打电话叫我来银行把钱转到核查账户", {"phone_stranger", "safe_account"}),
+    (
+        "有个警官打电话叫我来银行把钱转到核查账户",
+        {"phone_stranger", "safe_account", "police_impersonation", "instructed_payment"},
+    ),
     ("对方让我装了一个ToDesk，说是帮我远程处理", {"screen_sharing"}),
     ("someone called and told me to come here and transfer the money", {"phone_stranger"}),
     ("I'm following his instructions, he said to install AnyDesk", {"phone_stranger", "screen_sharing"}),
@@ -55,10 +58,18 @@ SCRIPTS = [
     # a scam told in the middle of another business
     ("对了，刚才有人打电话说我的银行卡有异常，让我把钱转出去", {"safe_account", "phone_stranger"}),
     ("他让我把钱转到指定账户", {"safe_account"}),
+    # someone else telling the customer to pay (a generic script: heard when nothing more specific is)
+    ("客服让我转五万到一个账户 我要转 快点帮我弄", {"instructed_payment"}),
+    ("人家让我转的，说是办个手续，办完就退回来", {"instructed_payment"}),
+    ("我女朋友在国外，她说给我寄的礼物被海关扣了，要我转两万块关税", {"instructed_payment"}),
+    ("online gf wants me to transfer 30k into her crypto platform", {"instructed_payment"}),
+    ("the customer service agent told me to transfer the deposit first", {"instructed_payment"}),
 ]
 
 BENIGN = [
     "我要转账",
+    "是我自己要转的，没有人让我转",  # a denial names the script without following it
+    "nobody told me to transfer, it is for my son",
     "查一下我卡里还有多少钱",
     "手机银行的验证码收不到怎么办",
     "我想申请个人消费贷款，需要准备什么材料",
@@ -133,9 +144,11 @@ def test_payee_names_are_found_in_any_sentence(detector: FraudScriptDetector, te
 def test_every_shipped_pattern_has_both_languages_and_is_tested() -> None:
     rules = load_rules()
     tested = set().union(*(p for _t, p in SCRIPTS))
-    assert set(rules.patterns) == tested
+    assert rules.understood_scam is not None
+    worded = set(rules.patterns) - {rules.understood_scam.pattern}  # raised by the understanding, no wording
+    assert worded == tested
     for name, pattern in rules.patterns.items():
-        assert pattern.zh and pattern.en, name
+        assert (pattern.zh and pattern.en) or name == rules.understood_scam.pattern, name
         assert pattern.name.zh and pattern.name.en and pattern.advice.zh and pattern.advice.en
 
 

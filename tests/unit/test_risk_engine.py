@@ -227,3 +227,42 @@ def test_renting_out_a_card_is_refused_and_holds_later_money(engine: RiskEngine)
     engine.hear(state, "朋友让我帮他走账，钱打到我卡上再转出去")
     assert engine.assess(state).action == "warn"
     assert engine.assess(state, opening=True).action == "hold"
+
+
+def test_a_generic_script_counts_only_without_a_specific_one(engine: RiskEngine) -> None:
+    state: dict[str, Any] = {}
+    engine.hear(state, "公安局说我涉嫌洗钱，要我转到安全账户")
+    assert set(state["risk"]["patterns"]) == {"safe_account", "police_impersonation"}
+    other: dict[str, Any] = {}
+    engine.hear(other, "客服让我转五万到一个账户")
+    assert set(other["risk"]["patterns"]) == {"instructed_payment"}
+    assert engine.assess(other, opening=True).action == "hold"  # someone directs the payment: a colleague checks
+
+
+def test_a_scam_story_the_understanding_recognised_holds_later_money_steps(engine: RiskEngine) -> None:
+    """Worded so that no pattern hears it; the recogniser read it as a scam story (fraud_report)."""
+    state: dict[str, Any] = {}
+    story = "网上认识的朋友说她那边的活动今天截止，名额难得，让我赶紧上车"
+    assert engine.hear(state, story) == []
+    assert not engine.hear_understood(state, "fraud_report", 0.3, story)  # unsure: not counted
+    assert not engine.hear_understood(state, "transfer", 0.9, story)
+    assert engine.hear_understood(state, "fraud_report", 0.8, story)
+    decision = engine.assess(state)
+    assert decision.action == "warn" and decision.patterns == ["scam_story"]
+    assert "诈骗" in engine.say(decision, "zh")
+    assert engine.assess(state, opening=True).action == "hold"  # a transfer later in the visit waits for staff
+
+
+def test_the_understanding_adds_nothing_when_a_pattern_already_named_the_scam(engine: RiskEngine) -> None:
+    state: dict[str, Any] = {}
+    engine.hear(state, "客服让我开了屏幕共享")
+    assert not engine.hear_understood(state, "fraud_report", 0.9, "客服让我开了屏幕共享")
+    assert list(state["risk"]["patterns"]) == ["screen_sharing"]
+
+
+def test_a_customer_saying_nobody_is_behind_it_is_no_scam_story(engine: RiskEngine) -> None:
+    state: dict[str, Any] = {}
+    said = "是我自己要转的，没有人让我转"
+    assert engine.hear(state, said) == []
+    assert not engine.hear_understood(state, "fraud_report", 0.9, said)
+    assert engine.assess(state).action == "allow"
