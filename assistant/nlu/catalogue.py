@@ -39,13 +39,16 @@ class Business(BaseModel):
     description: str = ""
     journey: str | None = None
     docs: list[str] = Field(default_factory=list)
-    where: Literal["counter", "app", "hotline", "kiosk", "atm"] | None = None
+    # smart_counter: the branch's staffed smart counter or the counter (not this assistant's kiosk)
+    where: Literal["counter", "smart_counter", "app", "hotline", "kiosk", "atm"] | None = None
     ticket: str | None = None
     answered_by_journey: bool = False  # a question about it is answered with the customer's own data
     refer: bool = True  # a request is told first that it is done elsewhere ("...需要到柜台办理")
     # Wording that names this business but asks for what its journey does not do ("取定期" is not opening
     # one): such a turn is answered from the business's documents, never started or offered.
     not_the_journey: list[str] = Field(default_factory=list)
+    # what that wording asks for, named when a request for it is told it cannot be done here (取定期)
+    beyond_the_journey: Title | None = None
 
     @field_validator("not_the_journey")
     @classmethod
@@ -81,6 +84,10 @@ class Catalogue(BaseModel):
         """The businesses whose "how and where" documents include `doc_id` (or its Chinese twin)."""
         base = doc_id.removesuffix("-en")
         return {n for n, b in self.businesses.items() if base in b.docs}
+
+    def for_journey(self, journey: str) -> Business | None:
+        """The (first) business whose requests start `journey`."""
+        return next((b for b in self.businesses.values() if b.journey == journey), None)
 
     def unsupported(self) -> set[str]:
         """Businesses the kiosk explains but never starts a journey for."""

@@ -89,6 +89,18 @@ async def test_a_real_name_still_fills_the_payee(driver: Driver) -> None:
     assert slots(driver)["payee_name"] == "刘洋" and driver.awaiting["slot"] == "payee_account"
 
 
+@pytest.mark.parametrize("said", ["她不会骗我的，我们聊了半年了", "不知道啊", "I don't know her full name"])
+async def test_a_sentence_is_not_taken_as_the_payee_name(driver: Driver, said: str) -> None:
+    """From a third independent usability run: a victim's protest became the payee's name on the transfer."""
+    await begin(driver, "我要转账两万")
+    assert driver.awaiting.get("slot") == "payee_name"
+    await driver.send(said)
+    assert driver.awaiting.get("slot") == "payee_name" and "payee_name" not in slots(driver)
+    assert "收款人的姓名" in driver.last.text("zh")
+    await driver.send("Lily Wang")
+    assert slots(driver)["payee_name"] == "Lily Wang"
+
+
 # --- 2. corrections at any step ----------------------------------------------------------------------
 
 

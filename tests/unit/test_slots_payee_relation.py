@@ -175,3 +175,19 @@ def test_what_a_second_writer_said_is_read_as_meant(text: str, payee: str | None
     slots = extract_slots(text, now=NOW)
     assert slots.get("payee") == payee
     assert (slots.get("amount") or {}).get("value") == amount
+
+
+@pytest.mark.parametrize(
+    ("text", "payee"),
+    [
+        ("帮我转两万块钱，转到这个卡6222024000123456788，收款人Lily Wang，工商银行", "Lily Wang"),
+        ("转到工商银行6222024000123456788，Lily Wang，两万", "Lily Wang"),
+        ("转到这个账户，6222024000123456788，王磊，工商银行", "王磊"),  # a name listed with the account
+        ("我要转账三千块，工商银行6222024000123456788，王磊", "王磊"),
+        ("转三千到6222024000123456788，明天到账，可以吗", None),  # no name in the list
+        ("今天去了工商银行，王磊也在", None),  # a list without an account number is no transfer
+    ],
+)
+def test_a_payee_listed_with_the_account_is_taken(text: str, payee: str | None) -> None:
+    """From a third independent usability run: a name given in the first sentence was asked for again."""
+    assert extract_slots(text, now=NOW).get("payee") == payee

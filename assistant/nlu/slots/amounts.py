@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from assistant.nlu.data import load_currencies
 from assistant.nlu.slots.numbers import EN_NUMBER_WORDS, parse_chinese_number, parse_english_number
+from assistant.nlu.slots.surnames import COMMONEST_SURNAMES
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,6 @@ _MONEY_VERB = re.compile(
     re.IGNORECASE,
 )
 _ROUGH = re.compile(r"(?:一二|两三|二三|三四|四五|五六|六七|七八|八九)[十百千万]")
-_SURNAMES = frozenset(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔"
-    "钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-)
 _TENTHS_AFTER_KUAI = re.compile(r"^[一二三四五六七八九1-9](?![\d千万百十])")
 
 
@@ -139,7 +136,7 @@ def _is_rough_range(text: str, start: int) -> bool:
     m = _ROUGH.match(text, start)
     if not m:
         return False
-    return not (start > 0 and text[start - 1] in _SURNAMES)
+    return not (start > 0 and text[start - 1] in COMMONEST_SURNAMES)
 
 
 def find_amounts(text: str) -> list[Amount]:

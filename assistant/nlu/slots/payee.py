@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.nlu.slots.relations import EN_RELATION, find_relation, relation_of, split_relation
+from assistant.nlu.slots.surnames import SURNAMES
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,15 @@ _EN_PATTERNS = (
     re.compile(rf"\b(?:pay|send)\s+(?P<name>{_FAMILY}|(?!The\b|My\b|This\b){_CAP_NAME})\s+[\d\x00]"),
 )
 _EN_STOPWORDS = {"The", "My", "This", "That", "Another", "It", "Me", "Him", "Her", "Them", "Account", "Bank"}
+# A Latin name after a Chinese payee word: 收款人Lily Wang, 户名是 John Smith
+_ZH_LATIN = re.compile(rf"(?:收款人|收款方|户名|对方)(?:是|为|叫|:)?\s*(?P<name>{_CAP_NAME})")
+# A name given as one item of a transfer's list (转到这个账户，6222…，王磊，工商银行): a surname and one or two
+# more characters, or two capitalised words, standing alone between commas. Only in a sentence with an
+# account number, so an item of any other list is never taken for a payee.
+_LISTED = re.compile(
+    rf"(?:^|[,，;；\s\x00])(?P<name>[{''.join(sorted(SURNAMES))}][\u4e00-\u9fff]{{1,2}}|{_CAP_NAME}\s+{_CAP_NAME})(?=[,，。;；\s\x00]|$)"
+)
+_ACCOUNT_DIGITS = re.compile(r"[\d\x00]{12,}")  # extract_slots blanks the numbers it took (\x00)
 
 
 def find_payee(text: str) -> Payee | None:
@@ -102,7 +112,14 @@ def find_payee(text: str) -> Payee | None:
                 return Payee(named.group("real"), m.start("name") + named.start("real"), m.end("name"), relation)
             if name.split()[0] not in _EN_STOPWORDS:
                 return Payee(name, m.start("name"), m.end("name"))
+    latin = _ZH_LATIN.search(text)
+    if latin is not None and latin.group("name").split()[0] not in _EN_STOPWORDS:
+        return Payee(latin.group("name"), latin.start("name"), latin.end("name"))
     found = find_relation(text)
     if found is not None:
         return Payee(None, found[1], found[2], found[0])
+    if _ACCOUNT_DIGITS.search(text):
+        for m in _LISTED.finditer(text):
+            if not _NOT_A_NAME.search(m.group("name")) and m.group("name").split()[0] not in _EN_STOPWORDS:
+                return Payee(m.group("name"), m.start("name"), m.end("name"))
     return None
