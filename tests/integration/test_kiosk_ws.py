@@ -4,7 +4,6 @@ typed and spoken turns, speech with visemes, barge-in vs echo, vision, bad input
 from __future__ import annotations
 
 import base64
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,14 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from assistant.api.app import create_app
-from assistant.config import Settings
 from avatar.config import AvatarOptions
 from avatar.lipsync import VISEMES
-from knowledge.config import KnowledgeOptions
 from speech.audio import load_audio
-from speech.config import SpeechOptions
-from tests.conftest import PREPARED_MODELS
+from tests.integration.kiosk_app import kiosk_app
 from tests.integration.kiosk_client import Kiosk, speech_audio
 from tests.integration.vision_images import kiosk_frame, portrait_bgr
 
@@ -32,20 +27,7 @@ SILENCE = np.zeros(16000, dtype=np.float32)
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    models = Path(os.environ.get("LOBBY_MODELS_DIR", PREPARED_MODELS))
-    if not (models / "whisper-base" / "model.bin").is_file():
-        pytest.skip("whisper-base not prepared (lobby models prepare)")
-    settings = Settings(
-        env="test",
-        var_dir=tmp_path_factory.mktemp("kiosk-var"),
-        models_dir=models,
-        knowledge=KnowledgeOptions(auto_ingest=False),
-        speech=SpeechOptions(tts_engines=["espeak"]),  # offline and fast: the chain's fallbacks are tested elsewhere
-        avatar=AvatarOptions(left_after_s=1.5),
-        _env_file=None,  # type: ignore[call-arg]
-    )
-    with TestClient(create_app(settings)) as test_client:
-        test_client.app.state.kiosk.recognizer.warm_up()
+    with kiosk_app(tmp_path_factory.mktemp("kiosk-var"), avatar=AvatarOptions(left_after_s=1.5)) as test_client:
         yield test_client
 
 

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,14 +22,11 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from assistant.api.app import create_app
-from assistant.config import Settings
 from assistant.recording import codec
-from knowledge.config import KnowledgeOptions
-from speech.config import SpeechOptions
 from speech.tts.audio import resample
 from speech.tts.engine_espeak import EspeakEngine
-from tests.conftest import PREPARED_MODELS, TEST_AUTH, auth_headers
+from tests.conftest import TEST_AUTH, auth_headers
+from tests.integration.kiosk_app import kiosk_app
 from tests.integration.kiosk_client import Kiosk
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(420)]
@@ -74,20 +69,7 @@ def jpeg() -> str:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    models = Path(os.environ.get("LOBBY_MODELS_DIR", PREPARED_MODELS))
-    if not (models / "whisper-base" / "model.bin").is_file():
-        pytest.skip("whisper-base not prepared (lobby models prepare)")
-    settings = Settings(
-        env="test",
-        var_dir=tmp_path_factory.mktemp("analysis-var"),
-        models_dir=models,
-        knowledge=KnowledgeOptions(auto_ingest=False),
-        speech=SpeechOptions(tts_engines=["espeak"]),
-        auth=TEST_AUTH,
-        _env_file=None,  # type: ignore[call-arg]
-    )
-    with TestClient(create_app(settings)) as test_client:
-        test_client.app.state.kiosk.recognizer.warm_up()  # type: ignore[attr-defined]
+    with kiosk_app(tmp_path_factory.mktemp("analysis-var"), auth=TEST_AUTH) as test_client:
         yield test_client
 
 

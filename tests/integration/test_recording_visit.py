@@ -4,7 +4,6 @@ audio; a refused consent leaves nothing; playback is audited and refused to tell
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,13 +13,10 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api.app import create_app
-from assistant.config import Settings
 from assistant.recording import codec
-from knowledge.config import KnowledgeOptions
 from speech.audio import load_audio
-from speech.config import SpeechOptions
-from tests.conftest import PREPARED_MODELS, TEST_AUTH, auth_headers
+from tests.conftest import TEST_AUTH, auth_headers
+from tests.integration.kiosk_app import kiosk_app
 from tests.integration.kiosk_client import Kiosk
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
@@ -31,20 +27,7 @@ URL = "/api/v1/supervisor/sessions/{}/recording"
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    models = Path(os.environ.get("LOBBY_MODELS_DIR", PREPARED_MODELS))
-    if not (models / "whisper-base" / "model.bin").is_file():
-        pytest.skip("whisper-base not prepared (lobby models prepare)")
-    settings = Settings(
-        env="test",
-        var_dir=tmp_path_factory.mktemp("recording-var"),
-        models_dir=models,
-        knowledge=KnowledgeOptions(auto_ingest=False),
-        speech=SpeechOptions(tts_engines=["espeak"]),
-        auth=TEST_AUTH,
-        _env_file=None,  # type: ignore[call-arg]
-    )
-    with TestClient(create_app(settings)) as test_client:
-        test_client.app.state.kiosk.recognizer.warm_up()  # type: ignore[attr-defined]
+    with kiosk_app(tmp_path_factory.mktemp("recording-var"), auth=TEST_AUTH) as test_client:
         yield test_client
 
 
