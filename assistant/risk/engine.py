@@ -70,7 +70,7 @@ class RiskEngine:
         if rule is None or business != rule.business or confidence < rule.min_confidence:
             return False
         prepared = prepare(text)
-        if any(re.search(expr, prepared) for expr in rule.unless):
+        if any(re.search(expr, prepared) for expr in rule.unless) or _words(prepared) < rule.min_words:
             return False
         patterns = memory(state)["patterns"]
         if patterns:
@@ -275,3 +275,12 @@ class RiskEngine:
             if kind == "vision" and name in self.rules.vision:
                 return self.rules.vision[name].reason.pick(language)
         return self.rules.context["money_in_progress"].reason.pick(language)
+
+
+def _words(prepared: str) -> int:
+    """Chinese characters plus English words: how much the customer said."""
+    return len(_CJK_CHAR.findall(prepared)) + len(_LATIN_WORD.findall(prepared))
+
+
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")

@@ -136,6 +136,9 @@ class UnderstoodScam(_Model):
     min_confidence: float = Field(ge=0, le=1)
     pattern: str
     unless: list[str] = Field(default_factory=list, description="Wording that says it is no scam at all.")
+    min_words: int = Field(
+        0, ge=0, description="Shorter turns (Chinese characters plus English words) are never read as a story."
+    )
 
     @field_validator("unless")
     @classmethod

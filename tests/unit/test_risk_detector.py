@@ -64,11 +64,19 @@ SCRIPTS = [
     ("我女朋友在国外，她说给我寄的礼物被海关扣了，要我转两万块关税", {"instructed_payment"}),
     ("online gf wants me to transfer 30k into her crypto platform", {"instructed_payment"}),
     ("the customer service agent told me to transfer the deposit first", {"instructed_payment"}),
+    # from a fourth independent usability run: told without the words the rules knew
+    ("We met online, he is an engineer on an oil rig, I have not met him in person yet", {"romance"}),
+    ("网恋的男朋友说投资能翻倍，让我先转三万", {"romance", "instructed_payment"}),
+    ("我们领导微信上让我先帮他垫付一笔货款给供应商，两万八，急用", {"relative_emergency"}),
+    ("转5000给一个人，做任务的", {"order_brushing"}),
+    ("我要把定期取出来，投个养老项目，一年返百分之二十", {"investment_group"}),
 ]
 
 BENIGN = [
     "我要转账",
     "是我自己要转的，没有人让我转",  # a denial names the script without following it
+    "理财产品年化收益率多少",
+    "his account is 1101050001001001",
     "nobody told me to transfer, it is for my son",
     "查一下我卡里还有多少钱",
     "手机银行的验证码收不到怎么办",

@@ -191,3 +191,19 @@ def test_what_a_second_writer_said_is_read_as_meant(text: str, payee: str | None
 def test_a_payee_listed_with_the_account_is_taken(text: str, payee: str | None) -> None:
     """From a third independent usability run: a name given in the first sentence was asked for again."""
     assert extract_slots(text, now=NOW).get("payee") == payee
+
+
+@pytest.mark.parametrize(
+    ("text", "payee", "amount"),
+    [
+        ("哎不对不对，说错了，是三百，不是三千", None, 300),  # the denied amount is not the one meant
+        ("不是三千，是三百", None, 300),
+        ("我妈叫李秀英", "李秀英", None),  # a name said with 叫 after a relation
+        ("那个人叫我转钱", None, None),  # 叫 as "told me to" names nobody
+    ],
+)
+def test_what_a_fourth_writer_said_is_read_as_meant(text: str, payee: str | None, amount: int | None) -> None:
+    """From a fourth independent usability run (2026-12-08)."""
+    slots = extract_slots(text, now=NOW)
+    assert slots.get("payee") == payee
+    assert (slots.get("amount") or {}).get("value") == amount

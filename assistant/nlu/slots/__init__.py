@@ -75,8 +75,15 @@ _CORRECTION = re.compile(
 )
 
 
+# "是三百，不是三千": an amount said right after a denial is the one the customer does not mean
+_DENIED = re.compile(r"(不是|不要|并非|而不是|\bnot\b)\s*$")
+
+
 def _meant(text: str, amounts: list[Amount]) -> Amount:
-    """The amount the customer means: the first, unless they correct themselves before a later one."""
+    """The amount the customer means: the first, unless they correct themselves before a later one; never
+    one they deny ("是三百，不是三千")."""
+    kept = [a for a in amounts if not _DENIED.search(text[max(0, a.start - 4) : a.start].lower())]
+    amounts = kept or amounts
     last = amounts[-1]
     if len(amounts) > 1 and _CORRECTION.search(text[amounts[0].end : last.start].lower()):
         return last

@@ -80,6 +80,8 @@ _ZH_LATIN = re.compile(rf"(?:收款人|收款方|户名|对方)(?:是|为|叫|:)
 _LISTED = re.compile(
     rf"(?:^|[,，;；\s\x00])(?P<name>[{''.join(sorted(SURNAMES))}][\u4e00-\u9fff]{{1,2}}|{_CAP_NAME}\s+{_CAP_NAME})(?=[,，。;；\s\x00]|$)"
 )
+# "我妈叫李秀英", "名字是王芳": a name said with 叫 / 名字是, led by a family name (not "叫我转")
+_CALLED = re.compile(rf"(?:叫|名字是|名叫)(?P<name>[{''.join(sorted(SURNAMES))}][\u4e00-\u9fff]{{1,3}}?){_STOP}")
 _ACCOUNT_DIGITS = re.compile(r"[\d\x00]{12,}")  # extract_slots blanks the numbers it took (\x00)
 
 
@@ -112,6 +114,10 @@ def find_payee(text: str) -> Payee | None:
                 return Payee(named.group("real"), m.start("name") + named.start("real"), m.end("name"), relation)
             if name.split()[0] not in _EN_STOPWORDS:
                 return Payee(name, m.start("name"), m.end("name"))
+    called = _CALLED.search(text)
+    if called is not None and not _NOT_A_NAME.search(called.group("name")):
+        said = find_relation(text[: called.start()])
+        return Payee(called.group("name"), called.start("name"), called.end("name"), said[0] if said else None)
     latin = _ZH_LATIN.search(text)
     if latin is not None and latin.group("name").split()[0] not in _EN_STOPWORDS:
         return Payee(latin.group("name"), latin.start("name"), latin.end("name"))
