@@ -21,6 +21,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from integrations.sandbox import tables as t
 from integrations.sandbox import tables_mobile as tm
@@ -116,20 +117,25 @@ def outbox(state: StateDep, phone: str | None = None, limit: int = 20) -> list[d
         ]
 
 
+def let_time_pass(s: Session, shift: dt.timedelta, phone: str | None = None) -> None:
+    """Move the codes and the rate limit's requests (of one phone, or all) `shift` into the past."""
+    codes, requests = select(tm.OtpCode), select(tm.OtpRequest)
+    if phone:
+        codes, requests = codes.where(tm.OtpCode.phone == phone), requests.where(tm.OtpRequest.phone == phone)
+    for code in s.scalars(codes):
+        code.created_at, code.expires_at = code.created_at - shift, code.expires_at - shift
+    for request in s.scalars(requests):
+        request.created_at -= shift
+    s.flush()
+
+
 @control.post("/otp/advance")
 def advance_clock(state: StateDep, seconds: int = 0, phone: str | None = None) -> JSONResponse:
     """Let `seconds` pass for the sign-in codes and the rate limit (of one phone, or all): codes expire and
     the limit's windows close as they would after that long."""
     shift = dt.timedelta(seconds=max(seconds, 0))
     with state.session() as s:
-        codes, requests = select(tm.OtpCode), select(tm.OtpRequest)
-        if phone:
-            codes, requests = codes.where(tm.OtpCode.phone == phone), requests.where(tm.OtpRequest.phone == phone)
-        for code in s.scalars(codes):
-            code.created_at, code.expires_at = code.created_at - shift, code.expires_at - shift
-        for request in s.scalars(requests):
-            request.created_at -= shift
-        s.flush()
+        let_time_pass(s, shift, phone)
         live = s.scalar(
             select(func.count())
             .select_from(tm.OtpCode)

@@ -70,6 +70,8 @@ SCRIPTS = [
     ("我们领导微信上让我先帮他垫付一笔货款给供应商，两万八，急用", {"relative_emergency"}),
     ("转5000给一个人，做任务的", {"order_brushing"}),
     ("我要把定期取出来，投个养老项目，一年返百分之二十", {"investment_group"}),
+    ("我要转三万到一个账户，投资用的", {"investment_group"}),
+    ("群里老师带我们炒股，已经赚了好几万了，现在要充值才能提现", {"investment_group"}),
 ]
 
 BENIGN = [
